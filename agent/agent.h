@@ -1,0 +1,68 @@
+/*
+ * agent.h: configuration shared by the daemon's parts, and the entry
+ * points between the connection layer and the channel.
+ */
+#ifndef JNAGENT_AGENT_AGENT_H
+#define JNAGENT_AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/transport.h"
+
+/* The remoting version jnagent reports (the controller's bundled one). */
+#define JNAGENT_REMOTING_VERSION	"3386.v353e57a_1b_ea_0"
+/* The capability jnagent advertises (same as the Java agent). */
+#define JNAGENT_CAPABILITY		0x1FEull
+
+#define AGENT_MAX_URLS		8
+#define AGENT_MAX_WSHEADERS	16
+
+struct agent_conf {
+	char	*urls[AGENT_MAX_URLS];	/* -url, normalised to end with '/' */
+	int	 nurls;
+	char	*name;			/* -name / JENKINS_AGENT_NAME */
+	char	*secret;		/* -secret / JENKINS_SECRET: never log */
+	char	*work_dir;		/* -workDir */
+	char	*internal_dir;		/* -internalDir (default "remoting") */
+	bool	 fail_if_workdir_missing;
+	char	*direct;		/* -direct HOST:PORT */
+	char	*instance_identity;	/* -instanceIdentity (base64 SPKI) */
+	char	*protocols;		/* -protocols */
+	char	*tunnel;		/* -tunnel HOST:PORT */
+	bool	 websocket;		/* -webSocket */
+	char	*ws_headers[AGENT_MAX_WSHEADERS]; /* NAME=VALUE */
+	int	 nws_headers;
+	char	*credentials;		/* -credentials user:pass: never log */
+	char	*proxy_credentials;	/* -proxyCredentials: never log */
+	char	*cert;			/* -cert: CA file (or @file) */
+	bool	 no_cert_check;		/* -noCertificateCheck */
+	bool	 no_keepalive;
+	bool	 no_reconnect;
+	long	 no_reconnect_after_ms;	/* -noReconnectAfter; 0 = never stop */
+	char	*agent_log;		/* -agentLog file */
+	char	*labels;		/* -labels (space separated) */
+	long	 backoff_start_ms;	/* reconnect backoff start (1 s) */
+	long	 backoff_cap_ms;	/* reconnect backoff cap (60 s) */
+	int	 log_level;		/* 0 error, 1 info, 2 debug */
+};
+
+/* Why channel_run() returned. */
+enum channel_end {
+	CHANNEL_CLOSED = 0,	/* orderly close (either side's CloseCommand) */
+	CHANNEL_EOF,		/* the transport ended without CloseCommand */
+	CHANNEL_ERROR,		/* I/O error, malformed frame, ping timeout */
+	CHANNEL_SHUTDOWN,	/* SIGTERM/SIGINT: closed cleanly, exit 0 */
+};
+
+/*
+ * Run the remoting channel on an established transport until it ends.
+ * Takes ownership of t (closes it).  The channel answers the controller's
+ * requests, pings the controller once asked to, and returns why it ended.
+ * *stop is polled: set it (from a signal handler) to close cleanly.
+ */
+enum channel_end channel_run(struct transport *t, const struct agent_conf *conf,
+    volatile int *stop);
+
+#endif
