@@ -30,19 +30,25 @@ int chunk_put_all(struct wbuf *out, const uint8_t *p, size_t n);
  * It copies what it needs, so the caller's buffer can be reused.
  */
 struct chunk_asm {
-	struct wbuf	 hold;	/* bytes of an unfinished chunk header/payload */
+	struct wbuf	 hold;	/* bytes of an unfinished chunk header */
 	struct wbuf	 cmd;	/* payloads of the command being assembled */
 	const struct proto_limits *lim;
+	size_t		 need;	/* payload bytes of the current chunk still due */
+	int		 more;	/* current chunk has the "more" bit */
+	int		 in_payload; /* header read, payload bytes pending */
 };
 
+/* lim may be NULL for proto_limits_default; it must outlive a. */
 void chunk_asm_init(struct chunk_asm *a, const struct proto_limits *lim);
 void chunk_asm_free(struct chunk_asm *a);
 /*
  * Consume bytes from *in (advancing it) until one command is complete or
  * in is empty.  PROTO_OK: *cmd (caller frees) holds a whole command of
  * *cmdlen bytes; call again with the rest of in.  PROTO_INCOMPLETE: all
- * of in was consumed, no command yet.  PROTO_TOO_BIG / PROTO_MALFORMED:
- * the connection must be dropped.
+ * of in was consumed, no command yet.  PROTO_TOO_BIG (a chunk longer
+ * than lim->max_chunk or a command longer than lim->max_command) /
+ * PROTO_NOMEM: the connection must be dropped.  An empty command (a lone
+ * empty final chunk, which Java never writes) is skipped.
  */
 int chunk_asm_feed(struct chunk_asm *a, struct rbuf *in, uint8_t **cmd,
     size_t *cmdlen);

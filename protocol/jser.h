@@ -135,12 +135,17 @@ struct jser_node {
 			struct jser_content annotation;
 			struct jser_node *super; /* JSER_CLASSDESC, JSER_PROXYDESC
 						  * or NULL */
+			uint32_t	 chain;	/* private: descriptors in the
+						 * super chain, this one included */
+			bool		 busy;	/* private: still being decoded */
 		} desc;
 		struct {			/* JSER_PROXYDESC */
 			uint32_t	 ninterfaces;
 			const char	**interfaces; /* MUTF-8, NUL-term. */
 			struct jser_content annotation;
 			struct jser_node *super;
+			uint32_t	 chain;	/* private, as in desc */
+			bool		 busy;	/* private, as in desc */
 		} proxy;
 		struct {			/* JSER_OBJECT */
 			struct jser_node *desc;	/* CLASSDESC or PROXYDESC */
@@ -205,7 +210,21 @@ void jser_doc_free(struct jser_doc *doc); /* NULL is fine */
  * ends.  PROTO_INCOMPLETE if the input ends inside a content (or before
  * the magic); PROTO_MALFORMED, PROTO_TOO_BIG, PROTO_UNSUPPORTED or
  * PROTO_NOMEM otherwise.  On success *out (caller frees) holds the graph.
- * err may be NULL.  lim may be NULL for proto_limits_default.
+ * err may be NULL.  lim may be NULL for proto_limits_default.  The doc
+ * copies what it keeps: p may be freed afterwards.
+ *
+ * Details: TC_RESET and TC_EXCEPTION are accepted only among the
+ * top-level contents (Java writes them only at depth 0).  Strings must be
+ * valid modified UTF-8 (no raw 0x00, no overlongs other than C0 80, no
+ * 4-byte forms; surrogates are allowed).  A TC_REFERENCE must name a node
+ * of a kind legal where it stands (a descriptor where a descriptor is
+ * due, a string for field types and enum names).  For a class with
+ * SC_WRITE_METHOD the declared fields are read first, except for the
+ * classes known to write only custom data (remoting-protocol.md §8.4:
+ * RemoteInputStream, Pipe, StreamTaskListener...); if the fields cannot
+ * be read the section is re-read as custom data only (has_fields false).
+ * The decoded graph is capped at 64 bytes of memory per input byte
+ * (+1 MB): beyond that PROTO_TOO_BIG.
  */
 int jser_decode(const uint8_t *p, size_t len, const struct proto_limits *lim,
     struct jser_doc **out, struct jser_err *err);
@@ -219,6 +238,9 @@ struct jser_node *jser_root(const struct jser_doc *doc);
  * Write magic, version and doc->top.  Handles are assigned in writing
  * order from JSER_BASE_HANDLE; a node met again is written as
  * TC_REFERENCE.  A decoded doc encodes to the exact bytes it came from.
+ * On failure out keeps its previous length: PROTO_TOO_BIG (out's max, a
+ * name over 65535 bytes, nesting over 2048), PROTO_MALFORMED (a node
+ * where it cannot stand, e.g. block data in a field), PROTO_NOMEM.
  */
 int jser_encode(const struct jser_doc *doc, struct wbuf *out);
 /* Same, for a single top-level node (NULL writes TC_NULL). */
@@ -226,7 +248,8 @@ int jser_encode_node(const struct jser_node *root, struct wbuf *out);
 
 /* ---- lookup ---- */
 
-/* Binary class name of an object, enum, array or class node; NULL if none. */
+/* Binary class name of an object, enum, array or class node (or of a
+ * class descriptor itself); NULL if none (e.g. a proxy object). */
 const char *jser_class_name(const struct jser_node *n);
 /* true if n is an object whose class or any superclass is named cls. */
 bool jser_instance_of(const struct jser_node *n, const char *cls);
@@ -254,11 +277,14 @@ int jser_field_ref(const struct jser_node *obj, const char *name,
 int jser_field_string(const struct jser_node *obj, const char *name,
     const char **v);
 
-/* Custom data written by class cls in obj's chain (NULL if none). */
+/* Custom data written by class cls (NULL: the leaf class) in obj's
+ * chain; NULL if that class has no custom section. */
 const struct jser_content *jser_custom(const struct jser_node *obj,
     const char *cls);
 
-/* Primitive array access: element i as int64 (B C I J S Z) or raw bits. */
+/* Primitive array access: element i as int64 (B S I J sign-extended, C Z
+ * zero-extended) or raw bits (F D).  PROTO_TYPE for an object array,
+ * PROTO_NOTFOUND if i is out of range. */
 int jser_array_get(const struct jser_node *arr, uint32_t i, uint64_t *v);
 /* A byte[] node's bytes (borrowed), PROTO_TYPE for another node. */
 int jser_array_bytes(const struct jser_node *arr, const uint8_t **p,
@@ -280,6 +306,12 @@ struct jser_cursor {
 	uint32_t	 off;		/* offset inside a block-data item */
 };
 
+/*
+ * Reads fail without consuming anything: PROTO_TYPE if an object (or
+ * NULL) comes before the bytes asked for, PROTO_MALFORMED if the content
+ * ends first.  jser_cursor_obj() skips exhausted block data and gives
+ * PROTO_TYPE if unread bytes come first.
+ */
 void jser_cursor_init(struct jser_cursor *cur, const struct jser_content *c);
 int jser_cursor_u8(struct jser_cursor *cur, uint8_t *v);
 int jser_cursor_u16(struct jser_cursor *cur, uint16_t *v);
@@ -295,8 +327,10 @@ bool jser_cursor_end(const struct jser_cursor *cur);
 /*
  * Modified UTF-8 <-> UTF-8.  Java's modified UTF-8 writes U+0000 as C0 80
  * and supplementary characters as two 3-byte surrogates.  Results are
- * allocated in doc (NUL-terminated; *outlen without the NUL).  Invalid
- * input: PROTO_MALFORMED.
+ * allocated in doc (NUL-terminated; *outlen without the NUL; outlen may
+ * be NULL).  Invalid input: PROTO_MALFORMED.  A lone surrogate in MUTF-8
+ * (legal in Java strings) becomes U+FFFD in UTF-8; UTF-8 input must be
+ * strict (no overlongs, no encoded surrogates).
  */
 int jser_mutf8_to_utf8(struct jser_doc *doc, const char *m, size_t mlen,
     char **out, size_t *outlen);
@@ -312,7 +346,8 @@ void *jser_alloc(struct jser_doc *doc, size_t n);
 /* Copy a string into doc. */
 char *jser_strdup(struct jser_doc *doc, const char *s, size_t len);
 
-/* A string node from UTF-8 text (converted to MUTF-8; long if > 65535). */
+/* A string node from UTF-8 text (converted to MUTF-8; long if > 65535).
+ * NULL on allocation failure or invalid UTF-8. */
 struct jser_node *jser_new_string(struct jser_doc *doc, const char *utf8,
     size_t len);
 
@@ -321,7 +356,13 @@ struct jser_node *jser_new_string(struct jser_doc *doc, const char *utf8,
  * jser_desc_add_field(); for L/[ fields, sig is the JVM type signature
  * ("Ljava/lang/String;").  The builder keeps one descriptor per name in a
  * doc: jser_desc_find() returns an earlier one, so that a stream writes
- * each class once and refers to it afterwards.
+ * each class once and refers to it afterwards (jser_new_desc() with a name
+ * already registered makes a new descriptor but does not replace the
+ * registered one).  Field type strings are shared per doc: every field
+ * with the same signature points at one string node, so the encoder
+ * writes it once and then TC_REFERENCE, as Java does.  Add all fields
+ * before making objects of the class.  jser_desc_add_field() returns
+ * PROTO_TYPE for a bad type code, name or signature.
  */
 struct jser_node *jser_new_desc(struct jser_doc *doc, const char *name,
     int64_t suid, uint8_t flags, struct jser_node *super);
@@ -330,7 +371,9 @@ int jser_desc_add_field(struct jser_doc *doc, struct jser_node *desc,
 struct jser_node *jser_desc_find(const struct jser_doc *doc,
     const char *name);
 /* Append a block-data item (ints big-endian as the caller encoded them)
- * or a node to a descriptor's class annotation. */
+ * or a node (NULL: TC_NULL) to a content list (a class annotation, custom
+ * data).  Like ObjectOutputStream, consecutive block data is merged into
+ * segments of up to 1024 bytes (TC_BLOCKDATALONG above 255). */
 int jser_content_add_block(struct jser_doc *doc, struct jser_content *c,
     const void *p, size_t len);
 int jser_content_add(struct jser_doc *doc, struct jser_content *c,
@@ -346,7 +389,12 @@ struct jser_node *jser_new_proxydesc(struct jser_doc *doc,
  * jser_obj_classdata()).  Set fields with jser_set_*; append custom data
  * with jser_content_add*() on jser_obj_classdata(obj, cls)->custom, and
  * set has_custom.  Classes whose desc has SC_WRITE_METHOD get has_custom
- * true automatically.
+ * true automatically, and the classes known to write custom data only
+ * (see jser_decode) get has_fields false automatically.  An
+ * externalizable class gets a single classdata with has_custom true.
+ * jser_obj_classdata(obj, NULL) is the leaf class.  jser_set_*: PROTO_OK,
+ * PROTO_NOTFOUND (no such field, or its class has no field values) or
+ * PROTO_TYPE; primitive bits are masked to the field's width.
  */
 struct jser_node *jser_new_object(struct jser_doc *doc, struct jser_node *desc);
 struct jser_classdata *jser_obj_classdata(struct jser_node *obj,
