@@ -1,7 +1,7 @@
 /*
  * log.h: the daemon's only logger.  Lines go to stderr and, once
- * log_open_dir() was called, to <workDir>/remoting/logs/ rotated like
- * agent.jar's.  Peer text is escaped and capped by the caller with
+ * log_open_file() was called, to a file (<workDir>/remoting/logs/
+ * remoting.log.0, or -agentLog) rotated at 10 MB like agent.jar's.  Peer text is escaped and capped by the caller with
  * "%.100s"-style precision; the secret is never passed here.
  */
 #ifndef JNAGENT_AGENT_LOG_H
@@ -13,7 +13,11 @@ extern int log_level;	/* messages above this level are dropped */
 
 void log_emit(enum log_level lvl, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Also write to <dir>/<file>, rotating at a size; 0 or -1. */
+/*
+ * Also write to path (created, appended), rotating at 10 MB: a path
+ * ending in ".0" rotates to ".1" ... ".4", any other to "<path>.1" ...
+ * Returns 0, or -1 with errno set.
+ */
 int log_open_file(const char *path);
 void log_close(void);
 
