@@ -1,0 +1,2395 @@
+/*
+ * h_file.c: FilePath callables (jenkins-callables.md section 4).
+ *
+ * Each handler acts on h->file_path (set by the FilePath wrappers in
+ * h_monitor.c) and answers with the Java type the JVM agent returns, or
+ * fails with the exception it would raise (path in the message).  Streams
+ * go through the channel: RemoteOutputStream / Pipe(marker true) targets
+ * are written with channel_pipe_*(); greedy RemoteInputStream pipes
+ * (marker false) are connected to a local spool sink.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "agent/archive.h"
+#include "agent/channel.h"
+#include "agent/fsutil.h"
+#include "agent/glob.h"
+#include "agent/h_file.h"
+#include "agent/handlers.h"
+#include "protocol/command.h"
+#include "protocol/jval.h"
+
+#define NF(a)		(sizeof(a) / sizeof((a)[0]))
+#define IO_CHUNK	65536
+#define READ_MAX	(256 * 1024 * 1024)	/* ReadToString ceiling */
+
+#define EXC_IO		"java.io.IOException"
+#define EXC_FNF		"java.io.FileNotFoundException"
+#define EXC_NOSUCH	"java.nio.file.NoSuchFileException"
+#define EXC_DENIED	"java.nio.file.AccessDeniedException"
+#define EXC_EXISTS	"java.nio.file.FileAlreadyExistsException"
+#define EXC_NOTEMPTY	"java.nio.file.DirectoryNotEmptyException"
+#define EXC_FS		"java.nio.file.FileSystemException"
+#define EXC_ARG		"java.lang.IllegalArgumentException"
+#define EXC_STATE	"java.lang.IllegalStateException"
+
+/* ---- results ---- */
+
+static int
+ret(struct hctx *h, struct jser_node *n)
+{
+	h->value = n;
+	return n != NULL ? 0 : -1;
+}
+
+static int
+ret_null(struct hctx *h)
+{
+	h->value = NULL;
+	return 0;
+}
+
+/*
+ * UTF-8 text with every invalid sequence replaced by U+FFFD (as Java's
+ * decoder does); malloc'd, NUL-terminated, *olen its length.
+ */
+static char *
+utf8_fix(const char *s, size_t n, size_t *olen)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*o, *q;
+	size_t			 i = 0, k, len;
+	uint32_t		 cp, min;
+
+	if ((o = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	q = o;
+	while (i < n) {
+		if (p[i] < 0x80) {
+			*q++ = (char)p[i++];
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] < 0xe0) {
+			len = 2; cp = p[i] & 0x1f; min = 0x80;
+		} else if (p[i] >= 0xe0 && p[i] < 0xf0) {
+			len = 3; cp = p[i] & 0x0f; min = 0x800;
+		} else if (p[i] >= 0xf0 && p[i] < 0xf5) {
+			len = 4; cp = p[i] & 0x07; min = 0x10000;
+		} else
+			goto bad;
+		if (i + len > n)
+			goto bad;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+			goto bad;
+		memcpy(q, p + i, len);
+		q += len;
+		i += len;
+		continue;
+bad:
+		memcpy(q, "\xef\xbf\xbd", 3);
+		q += 3;
+		i++;
+	}
+	*q = '\0';
+	*olen = (size_t)(q - o);
+	return o;
+}
+
+/* A String from bytes that should be UTF-8 (file names, file text). */
+static struct jser_node *
+new_str(struct hctx *h, const char *s, size_t n)
+{
+	struct jval_ctx		 c = { .doc = h->out };
+	struct jser_node	*r;
+	char			*f;
+	size_t			 fl;
+
+	if ((f = utf8_fix(s, n, &fl)) == NULL)
+		return NULL;
+	r = jval_string(&c, f, fl);
+	free(f);
+	return r;
+}
+
+static struct jser_node *
+new_cstr(struct hctx *h, const char *s)
+{
+	return new_str(h, s, strlen(s));
+}
+
+/* hudson.FilePath{remote} with the custom "local to the sender" true. */
+static struct jser_node *
+new_file_path(struct hctx *h, const char *remote)
+{
+	static const struct hfield f[] = {
+		{ 'L', "remote", "Ljava/lang/String;" },
+	};
+	struct jser_node	*d, *o, *s;
+	struct jser_classdata	*cd;
+	uint8_t			 one = 1;
+
+	if ((d = hctx_desc(h, "hudson.FilePath", 1, SC_WRITE_METHOD |
+	    SC_SERIALIZABLE, NULL, f, NF(f))) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (s = new_cstr(h, remote)) == NULL ||
+	    jser_set_ref(o, "remote", s) != PROTO_OK ||
+	    (cd = jser_obj_classdata(o, NULL)) == NULL ||
+	    jser_content_add_block(h->out, &cd->custom, &one, 1) != PROTO_OK)
+		return NULL;
+	cd->has_custom = true;
+	return o;
+}
+
+/* "dir/name" as java.io.File(dir, name) spells it. */
+static char *
+path_join(const char *dir, const char *name)
+{
+	char	*s;
+	size_t	 dl = strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (asprintf(&s, "%.*s%s%s", (int)dl, dir,
+	    dl == 1 && dir[0] == '/' ? "" : "/", name) == -1)
+		return NULL;
+	return s;
+}
+
+/* ---- exceptions ---- */
+
+/* The NIO exception a failed system call on path maps to. */
+static int
+fail_nio(struct hctx *h, int e, const char *path)
+{
+	switch (e) {
+	case ENOENT:
+		return hctx_fail(h, EXC_NOSUCH, "%s", path);
+	case EACCES:
+	case EPERM:
+		return hctx_fail(h, EXC_DENIED, "%s", path);
+	case EEXIST:
+		return hctx_fail(h, EXC_EXISTS, "%s", path);
+	case ENOTEMPTY:
+		return hctx_fail(h, EXC_NOTEMPTY, "%s", path);
+	case ENOMEM:
+		return hctx_fail(h, EXC_IO, "out of memory");
+	default:
+		return hctx_fail(h, EXC_IO, "%s: %s", path, strerror(e));
+	}
+}
+
+/* java.io.FileNotFoundException as FileInputStream/FileOutputStream
+ * words it: "path (reason)". */
+static int
+fail_fnf(struct hctx *h, int e, const char *path)
+{
+	return hctx_fail(h, EXC_FNF, "%s (%s)", path, strerror(e));
+}
+
+/* ---- reading the request ---- */
+
+static bool
+field_bool(const struct jser_node *o, const char *name, bool dflt)
+{
+	bool	 v;
+
+	return jser_field_bool(o, name, &v) == PROTO_OK ? v : dflt;
+}
+
+static struct jser_node *
+field_ref(const struct jser_node *o, const char *name)
+{
+	struct jser_node	*n;
+
+	return jser_field_ref(o, name, &n) == PROTO_OK ? n : NULL;
+}
+
+/* The constant name of an enum node (ASCII), or NULL. */
+static const char *
+enum_name(const struct jser_node *n)
+{
+	if (n == NULL || n->type != JSER_ENUM || n->u.en.name == NULL ||
+	    n->u.en.name->type != JSER_STRING)
+		return NULL;
+	return n->u.en.name->u.str.s;
+}
+
+/* Does an OpenOption[] hold the enum constant name? */
+static bool
+opts_has(const struct jser_node *arr, const char *name)
+{
+	struct jser_node	**v;
+	const char		*s;
+	uint32_t		 i;
+
+	if (arr == NULL || arr->type != JSER_ARRAY || arr->u.arr.elem == 0 ||
+	    (arr->u.arr.elem != 'L' && arr->u.arr.elem != '['))
+		return false;
+	v = arr->u.arr.data;
+	for (i = 0; i < arr->u.arr.length; i++)
+		if ((s = enum_name(v[i])) != NULL && strcmp(s, name) == 0)
+			return true;
+	return false;
+}
+
+/* The agent-side path of a hudson.FilePath node (custom boolean false). */
+static const char *
+fp_remote(struct hctx *h, const struct jser_node *fp)
+{
+	const struct jser_content	*c;
+	struct jser_cursor		 cur;
+	uint8_t				 on_controller = 0;
+
+	if (fp == NULL || !jser_instance_of(fp, "hudson.FilePath"))
+		return NULL;
+	if ((c = jser_custom(fp, "hudson.FilePath")) != NULL) {
+		jser_cursor_init(&cur, c);
+		if (jser_cursor_u8(&cur, &on_controller) != PROTO_OK)
+			on_controller = 0;
+	}
+	return on_controller ? NULL : hctx_field_string(h, fp, "remote");
+}
+
+/* Pipe custom data: boolean marker, int oid. */
+static int
+pipe_info(const struct jser_node *pipe, bool *marker, int32_t *oid)
+{
+	const struct jser_content	*c;
+	struct jser_cursor		 cur;
+	uint8_t				 m;
+	uint32_t			 o;
+
+	if (pipe == NULL || (c = jser_custom(pipe, "hudson.remoting.Pipe")) ==
+	    NULL)
+		return -1;
+	jser_cursor_init(&cur, c);
+	if (jser_cursor_u8(&cur, &m) != PROTO_OK ||
+	    jser_cursor_u32(&cur, &o) != PROTO_OK)
+		return -1;
+	*marker = m != 0;
+	*oid = (int32_t)o;
+	return 0;
+}
+
+/* RemoteOutputStream custom data: int oid. */
+static int
+ros_oid(const struct jser_node *ros, int32_t *oid)
+{
+	const struct jser_content	*c;
+	struct jser_cursor		 cur;
+	uint32_t			 o;
+
+	if (ros == NULL || (c = jser_custom(ros,
+	    "hudson.remoting.RemoteOutputStream")) == NULL)
+		return -1;
+	jser_cursor_init(&cur, c);
+	if (jser_cursor_u32(&cur, &o) != PROTO_OK)
+		return -1;
+	*oid = (int32_t)o;
+	return 0;
+}
+
+/*
+ * RemoteInputStream custom data: [boolean greedy] then a Pipe (greedy) or
+ * an int oid.  Sets *pipe or *oid (the other is NULL / -1).
+ */
+static int
+ris_info(const struct jser_node *ris, struct jser_node **pipe, int32_t *oid)
+{
+	const struct jser_content	*c;
+	struct jser_cursor		 cur;
+	uint8_t				 b;
+	uint32_t			 o;
+
+	*pipe = NULL;
+	*oid = -1;
+	if (ris == NULL || (c = jser_custom(ris,
+	    "hudson.remoting.RemoteInputStream")) == NULL)
+		return -1;
+	jser_cursor_init(&cur, c);
+	if (jser_cursor_u8(&cur, &b) == PROTO_OK &&
+	    jser_cursor_obj(&cur, pipe) == PROTO_OK && *pipe != NULL)
+		return 0;
+	*pipe = NULL;
+	jser_cursor_init(&cur, c);
+	if (jser_cursor_u8(&cur, &b) == PROTO_OK &&
+	    jser_cursor_u32(&cur, &o) == PROTO_OK && jser_cursor_end(&cur)) {
+		*oid = (int32_t)o;
+		return 0;
+	}
+	jser_cursor_init(&cur, c);
+	if (jser_cursor_u32(&cur, &o) == PROTO_OK && jser_cursor_end(&cur)) {
+		*oid = (int32_t)o;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+need_channel(struct hctx *h)
+{
+	if (h->ch == NULL)
+		return hctx_fail(h, EXC_IO, "%s needs a channel for its stream",
+		    h->cls);
+	return 0;
+}
+
+/* ---- 4.1 queries ---- */
+
+static int
+h_exists(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+
+	return ret(h, cmd_new_boolean(h->out, stat(h->file_path, &st) == 0));
+}
+
+static int
+h_is_directory(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+
+	return ret(h, cmd_new_boolean(h->out, stat(h->file_path, &st) == 0 &&
+	    S_ISDIR(st.st_mode)));
+}
+
+static int
+h_last_modified(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+	int64_t		 ms = 0;
+
+	if (stat(h->file_path, &st) == 0)
+		ms = (int64_t)st.st_mtim.tv_sec * 1000 +
+		    st.st_mtim.tv_nsec / 1000000;
+	return ret(h, cmd_new_long(h->out, ms));
+}
+
+static int
+h_length(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+
+	return ret(h, cmd_new_long(h->out, stat(h->file_path, &st) == 0 ?
+	    (int64_t)st.st_size : 0));
+}
+
+static int
+h_mode(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+
+	/* IOUtils.mode() wraps the NIO failure in a PosixException. */
+	if (stat(h->file_path, &st) == -1)
+		return hctx_fail(h, "hudson.os.PosixException", "Unable to get "
+		    "file permissions of %s: %s", h->file_path,
+		    strerror(errno));
+	return ret(h, cmd_new_integer(h->out, (int32_t)(st.st_mode & 0777)));
+}
+
+static int
+disk_space(struct hctx *h, int which)
+{
+	struct statvfs	 sv;
+	uint64_t	 v = 0;
+
+	if (statvfs(h->file_path, &sv) == 0)
+		v = (which == 0 ? sv.f_bfree : which == 1 ? sv.f_blocks :
+		    sv.f_bavail) * (uint64_t)sv.f_frsize;
+	if (v > INT64_MAX)
+		v = INT64_MAX;
+	return ret(h, cmd_new_long(h->out, (int64_t)v));
+}
+
+static int
+h_free_space(struct hctx *h, const struct jser_node *c)
+{
+	return disk_space(h, 0);
+}
+
+static int
+h_total_space(struct hctx *h, const struct jser_node *c)
+{
+	return disk_space(h, 1);
+}
+
+static int
+h_usable_space(struct hctx *h, const struct jser_node *c)
+{
+	return disk_space(h, 2);
+}
+
+static int
+h_digest(struct hctx *h, const struct jser_node *c)
+{
+	EVP_MD_CTX	*md;
+	uint8_t		 buf[IO_CHUNK], out[EVP_MAX_MD_SIZE];
+	char		 hex[EVP_MAX_MD_SIZE * 2 + 1];
+	unsigned int	 olen = 0, i;
+	ssize_t		 n;
+	int		 fd, r = -1;
+
+	if ((fd = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail_nio(h, errno, h->file_path);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
+		hctx_fail(h, EXC_IO, "MD5 is not available");
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+			    strerror(errno));
+			goto out;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	}
+	EVP_DigestFinal_ex(md, out, &olen);
+	for (i = 0; i < olen; i++)
+		snprintf(hex + i * 2, 3, "%02x", out[i]);
+	hex[olen * 2] = '\0';
+	r = ret(h, hctx_string(h, hex));
+out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return r;
+}
+
+/* The absolute form of h->file_path (not canonicalised); malloc'd. */
+static char *
+absolute(const char *p)
+{
+	char	 cwd[PATH_MAX];
+
+	if (p[0] == '/')
+		return strdup(p);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	return path_join(cwd, p);
+}
+
+static int
+h_absolutize(struct hctx *h, const struct jser_node *c)
+{
+	char	*a;
+	int	 r;
+
+	if ((a = absolute(h->file_path)) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+		    strerror(errno));
+	r = ret(h, new_cstr(h, a));
+	free(a);
+	return r;
+}
+
+/* java.net.URI{string} of File.toURI(). */
+static int
+h_to_uri(struct hctx *h, const struct jser_node *c)
+{
+	static const struct hfield f[] = {
+		{ 'L', "string", "Ljava/lang/String;" },
+	};
+	static const char	 ok[] = "-_.!~*'()/:@&=+$,;";
+	struct jser_node	*d, *o, *s;
+	struct stat		 st;
+	char			*a, *u;
+	const unsigned char	*p;
+	size_t			 n = 0;
+	int			 r = -1;
+
+	if ((a = absolute(h->file_path)) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+		    strerror(errno));
+	if ((u = malloc(strlen(a) * 3 + 8)) == NULL) {
+		free(a);
+		return -1;
+	}
+	n = (size_t)sprintf(u, "file:");
+	for (p = (const unsigned char *)a; *p != '\0'; p++) {
+		if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr(ok, *p) != NULL)
+			u[n++] = (char)*p;
+		else
+			n += (size_t)sprintf(u + n, "%%%02X", *p);
+	}
+	if (stat(a, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (n == 0 || u[n - 1] != '/'))
+		u[n++] = '/';
+	u[n] = '\0';
+	if ((d = hctx_desc(h, "java.net.URI", -6052424284110960213LL,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL, f, NF(f))) != NULL &&
+	    (o = hctx_object(h, d)) != NULL && (s = new_cstr(h, u)) != NULL &&
+	    jser_set_ref(o, "string", s) == PROTO_OK)
+		r = ret(h, o);
+	free(a);
+	free(u);
+	return r;
+}
+
+static int
+h_read_link(struct hctx *h, const struct jser_node *c)
+{
+	char	 buf[PATH_MAX];
+	ssize_t	 n;
+
+	if ((n = readlink(h->file_path, buf, sizeof(buf) - 1)) == -1)
+		return ret_null(h);
+	return ret(h, new_str(h, buf, (size_t)n));
+}
+
+/* ---- 4.2 listing and globbing ---- */
+
+/* ListFilter: immediate children accepted by a known FileFilter. */
+static int
+h_list_filter(struct hctx *h, const struct jser_node *c)
+{
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct jser_node	*filter, *opts = NULL, **items = NULL, **ni;
+	const char		*fcls = NULL;
+	struct dirent		*de;
+	struct stat		 st, lst;
+	DIR			*d;
+	char			*child;
+	size_t			 n = 0, cap = 0, nl;
+	bool			 dirs_only = false, links_only = false;
+	bool			 no_links = false, no_tmp = false, keep;
+	int			 r = -1;
+
+	filter = field_ref(c, "filter");
+	if (filter != NULL) {
+		fcls = jser_class_name(filter);
+		if (fcls == NULL)
+			return hctx_unsupported(h, "FilePath$ListFilter filter");
+		if (strcmp(fcls, "hudson.FilePath$DirectoryFilter") == 0)
+			dirs_only = true;
+		else if (strcmp(fcls,
+		    "hudson.FilePath$SymlinkRetainingFileFilter") == 0)
+			links_only = true;
+		else if (strcmp(fcls,
+		    "hudson.FilePath$OptionalDiscardingFileFilter") == 0) {
+			opts = field_ref(filter, "openOptions");
+			no_links = opts_has(opts, "NOFOLLOW_LINKS");
+			no_tmp = opts_has(opts, "IGNORE_TMP_DIRS");
+		} else
+			return hctx_unsupported(h, fcls);
+	}
+	if ((d = opendir(h->file_path)) == NULL)
+		return ret(h, jval_empty_list(&jc));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((child = path_join(h->file_path, de->d_name)) == NULL)
+			goto out;
+		if (lstat(child, &lst) == -1) {
+			free(child);
+			continue;
+		}
+		keep = true;
+		if (S_ISLNK(lst.st_mode)) {
+			if (stat(child, &st) == -1)
+				memset(&st, 0, sizeof(st));
+		} else
+			st = lst;
+		if (dirs_only && !S_ISDIR(st.st_mode))
+			keep = false;
+		if (links_only && !S_ISLNK(lst.st_mode))
+			keep = false;
+		if (no_links && S_ISLNK(lst.st_mode))
+			keep = false;
+		nl = strlen(de->d_name);
+		if (no_tmp && S_ISDIR(st.st_mode) && nl >= 4 &&
+		    strcmp(de->d_name + nl - 4, "@tmp") == 0)
+			keep = false;
+		if (keep) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((ni = realloc(items, cap *
+				    sizeof(*items))) == NULL) {
+					free(child);
+					goto out;
+				}
+				items = ni;
+			}
+			if ((items[n] = new_file_path(h, child)) == NULL) {
+				free(child);
+				goto out;
+			}
+			n++;
+		}
+		free(child);
+	}
+	r = ret(h, jval_arraylist(&jc, items, (uint32_t)n));
+out:
+	closedir(d);
+	free(items);
+	return r;
+}
+
+struct names {
+	char	**v;
+	size_t	 n, cap;
+	bool	 oom;
+};
+
+static int
+names_add(void *arg, const char *rel, bool is_dir)
+{
+	struct names	*l = arg;
+	char		**nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL) {
+			l->oom = true;
+			return -1;
+		}
+		l->v = nv;
+	}
+	if ((l->v[l->n] = strdup(rel)) == NULL) {
+		l->oom = true;
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+static void
+names_free(struct names *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Ant scan of h->file_path into l; fails the call as Ant/Jenkins do. */
+static int
+glob_files(struct hctx *h, const char *inc, const char *exc, bool defexc,
+    bool cs, int flags, struct names *l)
+{
+	struct glob	*g;
+	int		 r;
+
+	if ((g = glob_new(inc, exc, defexc, cs)) == NULL)
+		return hctx_fail(h, EXC_IO, "out of memory");
+	r = glob_scan(h->file_path, g, GLOB_FILES | flags, NULL, names_add, l);
+	glob_free(g);
+	if (r == -1) {
+		if (l->oom)
+			return hctx_fail(h, EXC_IO, "out of memory");
+		if (errno == ENOENT || errno == ENOTDIR)
+			return hctx_fail(h, EXC_IO, "%s does not exist.",
+			    h->file_path);
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+/* ListGlob -> hudson.FilePath[] of the matching files. */
+static int
+h_list_glob(struct hctx *h, const struct jser_node *c)
+{
+	struct names		 l = { NULL, 0, 0, false };
+	struct jser_node	*d, *arr, *fp;
+	const char		*inc, *exc;
+	char			*p;
+	size_t			 i;
+	int			 r = -1;
+
+	inc = hctx_field_string(h, c, "includes");
+	exc = hctx_field_string(h, c, "excludes");
+	if (inc == NULL)
+		inc = "";
+	if (inc[0] == '/')
+		return hctx_fail(h, EXC_IO, "Expecting Ant GLOB pattern, but "
+		    "saw '%s'. See https://ant.apache.org/manual/Types/"
+		    "fileset.html for syntax", inc);
+	if (glob_files(h, inc, exc, field_bool(c, "defaultExcludes", true),
+	    true, 0, &l) == -1)
+		return -1;
+	if ((d = hctx_desc(h, "[Lhudson.FilePath;", -1988419466279868382LL,
+	    SC_SERIALIZABLE, NULL, NULL, 0)) == NULL ||
+	    (arr = jser_new_array(h->out, d, (uint32_t)l.n, NULL)) == NULL)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if ((p = path_join(h->file_path, l.v[i])) == NULL)
+			goto out;
+		fp = new_file_path(h, p);
+		free(p);
+		if (fp == NULL || jser_array_set(arr, (uint32_t)i, fp) !=
+		    PROTO_OK)
+			goto out;
+	}
+	r = ret(h, arr);
+out:
+	names_free(&l);
+	return r;
+}
+
+/* String.hashCode() of UTF-8 text (over its UTF-16 code units). */
+static int32_t
+java_hash(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 h = 0, cp;
+	size_t			 len;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			cp = *p;
+			len = 1;
+		} else if (*p < 0xe0 && p[1] != '\0') {
+			cp = (uint32_t)(*p & 0x1f) << 6 | (p[1] & 0x3f);
+			len = 2;
+		} else if (*p < 0xf0 && p[1] != '\0' && p[2] != '\0') {
+			cp = (uint32_t)(*p & 0x0f) << 12 |
+			    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+			len = 3;
+		} else if (p[1] != '\0' && p[2] != '\0' && p[3] != '\0') {
+			cp = (uint32_t)(*p & 0x07) << 18 |
+			    (uint32_t)(p[1] & 0x3f) << 12 |
+			    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+			len = 4;
+		} else {
+			cp = 0xfffd;
+			len = 1;
+		}
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			h = h * 31 + (0xd800 + (cp >> 10));
+			h = h * 31 + (0xdc00 + (cp & 0x3ff));
+		} else
+			h = h * 31 + cp;
+		p += len;
+	}
+	return (int32_t)h;
+}
+
+struct hs_item {
+	uint32_t	 bucket;
+	size_t		 order;
+	const char	*s;
+};
+
+static int
+hs_cmp(const void *a, const void *b)
+{
+	const struct hs_item	*x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * java.util.HashSet<String> filled by add() in the given order: capacity,
+ * load factor 0.75, size, then the elements in HashMap iteration order.
+ */
+static struct jser_node *
+new_hashset(struct hctx *h, char *const *v, size_t n)
+{
+	struct jser_node	*d, *o, *s;
+	struct jser_classdata	*cd;
+	struct hs_item		*it;
+	uint32_t		 cap = 16, hash, be[3];
+	size_t			 i;
+
+	while ((double)n > cap * 0.75 && cap < (1u << 30))
+		cap *= 2;
+	if ((d = hctx_desc(h, "java.util.HashSet", -5024744406713321676LL,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL, NULL, 0)) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (cd = jser_obj_classdata(o, NULL)) == NULL)
+		return NULL;
+	be[0] = htobe32(cap);
+	be[1] = htobe32((uint32_t)jser_float_bits(0.75f));
+	be[2] = htobe32((uint32_t)n);
+	if (jser_content_add_block(h->out, &cd->custom, be, sizeof(be)) !=
+	    PROTO_OK)
+		return NULL;
+	cd->has_custom = true;
+	if (n == 0)
+		return o;
+	if ((it = calloc(n, sizeof(*it))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		hash = (uint32_t)java_hash(v[i]);
+		hash ^= hash >> 16;
+		it[i].bucket = hash & (cap - 1);
+		it[i].order = i;
+		it[i].s = v[i];
+	}
+	qsort(it, n, sizeof(*it), hs_cmp);
+	for (i = 0; i < n; i++)
+		if ((s = new_cstr(h, it[i].s)) == NULL ||
+		    jser_content_add(h->out, &cd->custom, s) != PROTO_OK) {
+			free(it);
+			return NULL;
+		}
+	free(it);
+	return o;
+}
+
+/* ArtifactArchiver$ListFiles -> HashSet<String> of relative paths. */
+static int
+h_artifact_list_files(struct hctx *h, const struct jser_node *c)
+{
+	struct names	 l = { NULL, 0, 0, false };
+	const char	*inc, *exc;
+	int		 r;
+
+	inc = hctx_field_string(h, c, "includes");
+	exc = hctx_field_string(h, c, "excludes");
+	if (glob_files(h, inc != NULL ? inc : "", exc,
+	    field_bool(c, "defaultExcludes", true),
+	    field_bool(c, "caseSensitive", true),
+	    field_bool(c, "followSymlinks", true) ? 0 : GLOB_NOFOLLOW,
+	    &l) == -1)
+		return -1;
+	r = ret(h, new_hashset(h, l.v, l.n));
+	names_free(&l);
+	return r;
+}
+
+/* ValidateAntFileMask -> null or a hint String. */
+static int
+h_validate_mask(struct hctx *h, const struct jser_node *c)
+{
+	const char	*masks;
+	char		*hint;
+	int32_t		 bound;
+	bool		 overrun;
+	int		 err, r;
+
+	if ((masks = hctx_field_string(h, c, "fileMasks")) == NULL)
+		return hctx_fail(h, EXC_ARG, "ValidateAntFileMask without "
+		    "fileMasks");
+	if (jser_field_int(c, "bound", &bound) != PROTO_OK || bound <= 0)
+		bound = INT_MAX;
+	hint = glob_validate_mask(h->file_path, masks, bound,
+	    field_bool(c, "caseSensitive", true), &overrun, &err);
+	if (hint == NULL && overrun)
+		return hctx_fail(h, "hudson.FilePath$FileMaskNoMatchesFound"
+		    "Exception", "no matches found within %d", (int)bound);
+	if (hint == NULL && err != 0) {
+		if (err == ENOENT || err == ENOTDIR)
+			return hctx_fail(h, EXC_STATE, "basedir %s does not "
+			    "exist.", h->file_path);
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+		    strerror(err));
+	}
+	if (hint == NULL)
+		return ret_null(h);
+	r = ret(h, new_cstr(h, hint));
+	free(hint);
+	return r;
+}
+
+/* ---- 4.3 mutations ---- */
+
+static int
+h_mkdirs(struct hctx *h, const struct jser_node *c)
+{
+	if (fsutil_mkdirs(h->file_path, 0777) == -1) {
+		if (errno == ENOTDIR || errno == EEXIST)
+			return hctx_fail(h, EXC_EXISTS, "%s", h->file_path);
+		return fail_nio(h, errno, h->file_path);
+	}
+	return ret(h, cmd_new_boolean(h->out, true));
+}
+
+static int
+h_delete(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+	char		 dir[PATH_MAX];
+	int		 r;
+
+	if (lstat(h->file_path, &st) == -1)
+		return errno == ENOENT ? ret_null(h) :
+		    fail_nio(h, errno, h->file_path);
+	r = S_ISDIR(st.st_mode) ? rmdir(h->file_path) : unlink(h->file_path);
+	if (r == -1 && (errno == EACCES || errno == EPERM)) {
+		/* Make the parent writable, as Util.deleteFile does. */
+		fsutil_dirname(h->file_path, dir, sizeof(dir));
+		chmod(dir, 0700);
+		r = S_ISDIR(st.st_mode) ? rmdir(h->file_path) :
+		    unlink(h->file_path);
+	}
+	if (r == -1 && errno != ENOENT) {
+		if (errno == EEXIST)
+			errno = ENOTEMPTY;
+		return fail_nio(h, errno, h->file_path);
+	}
+	return ret_null(h);
+}
+
+static int
+h_delete_recursive(struct hctx *h, const struct jser_node *c)
+{
+	if (fsutil_rmtree(h->file_path) == -1)
+		return hctx_fail(h, EXC_IO, "Unable to delete '%s': %s",
+		    h->file_path, strerror(errno));
+	return ret_null(h);
+}
+
+static int
+h_delete_contents(struct hctx *h, const struct jser_node *c)
+{
+	if (fsutil_delete_contents(h->file_path) == -1)
+		return hctx_fail(h, EXC_IO, "Unable to delete the contents of "
+		    "'%s': %s", h->file_path, strerror(errno));
+	return ret_null(h);
+}
+
+static int
+set_mtime(const char *path, int64_t ms)
+{
+	struct timespec	 ts[2];
+
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_sec = (time_t)(ms / 1000);
+	ts[1].tv_nsec = (long)(ms % 1000) * 1000000;
+	if (ts[1].tv_nsec < 0) {
+		ts[1].tv_sec--;
+		ts[1].tv_nsec += 1000000000;
+	}
+	return utimensat(AT_FDCWD, path, ts, 0);
+}
+
+static int
+h_touch(struct hctx *h, const struct jser_node *c)
+{
+	struct stat	 st;
+	int64_t		 ts;
+	int		 fd;
+
+	if (jser_field_long(c, "timestamp", &ts) != PROTO_OK)
+		return hctx_fail(h, EXC_ARG, "FilePath$Touch without timestamp");
+	if (stat(h->file_path, &st) == -1) {
+		if ((fd = open(h->file_path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0666)) == -1)
+			return fail_fnf(h, errno, h->file_path);
+		close(fd);
+	}
+	if (set_mtime(h->file_path, ts) == -1)
+		return hctx_fail(h, EXC_IO, "Failed to set the timestamp of "
+		    "%s to %lld", h->file_path, (long long)ts);
+	return ret_null(h);
+}
+
+static int
+h_set_last_modified(struct hctx *h, const struct jser_node *c)
+{
+	int64_t	 ts;
+	char	 msg[PATH_MAX + 128];
+
+	if (jser_field_long(c, "timestamp", &ts) != PROTO_OK)
+		return hctx_fail(h, EXC_ARG,
+		    "FilePath$SetLastModified without timestamp");
+	if (set_mtime(h->file_path, ts) == 0)
+		return ret_null(h);
+	snprintf(msg, sizeof(msg), "Failed to set the timestamp of %s to %lld",
+	    h->file_path, (long long)ts);
+	return ret(h, new_cstr(h, msg));
+}
+
+static int
+h_chmod(struct hctx *h, const struct jser_node *c)
+{
+	int32_t	 mask;
+
+	if (jser_field_int(c, "mask", &mask) != PROTO_OK)
+		return hctx_fail(h, EXC_ARG, "FilePath$Chmod without mask");
+	mask &= 07777;
+	if ((mask & 0777) != mask)
+		return hctx_fail(h, EXC_IO, "Invalid mode: %o; only 0777 bits "
+		    "are supported", (unsigned)mask);
+	if (chmod(h->file_path, (mode_t)mask) == -1)
+		return fail_nio(h, errno, h->file_path);
+	return ret_null(h);
+}
+
+static int
+h_rename_to(struct hctx *h, const struct jser_node *c)
+{
+	const char	*to;
+	struct stat	 a, b;
+
+	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
+		return hctx_fail(h, EXC_IO,
+		    "FilePath$RenameTo: the target is not an agent path");
+	if (lstat(h->file_path, &a) == -1)
+		return fail_nio(h, errno, h->file_path);
+	if (lstat(to, &b) == 0) {
+		if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return ret_null(h);	/* the same file */
+		return hctx_fail(h, EXC_EXISTS, "%s", to);
+	}
+	if (renameat2(AT_FDCWD, h->file_path, AT_FDCWD, to,
+	    RENAME_NOREPLACE) == -1) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return fail_nio(h, errno, errno == EEXIST ? to :
+			    h->file_path);
+		if (rename(h->file_path, to) == -1)
+			return fail_nio(h, errno, h->file_path);
+	}
+	return ret_null(h);
+}
+
+static int
+h_symlink_to(struct hctx *h, const struct jser_node *c)
+{
+	const char	*target;
+	struct stat	 st;
+
+	if ((target = hctx_field_string(h, c, "target")) == NULL)
+		return hctx_fail(h, EXC_ARG, "FilePath$SymlinkTo without target");
+	if (lstat(h->file_path, &st) == 0 && !S_ISDIR(st.st_mode))
+		unlink(h->file_path);
+	if (symlink(target, h->file_path) == -1)
+		return fail_nio(h, errno, h->file_path);
+	return ret_null(h);
+}
+
+/* File.createTempFile(prefix, suffix, dir): the full path in out. */
+static int
+create_temp_file(struct hctx *h, const char *dir, const char *prefix,
+    const char *suffix, char *out, size_t size)
+{
+	if (prefix == NULL || strlen(prefix) < 3)
+		return hctx_fail(h, EXC_ARG, "Prefix string \"%s\" too short: "
+		    "length must be at least 3", prefix != NULL ? prefix : "");
+	if (strchr(prefix, '/') != NULL || (suffix != NULL &&
+	    strchr(suffix, '/') != NULL))
+		return hctx_fail(h, EXC_IO, "Unable to create temporary file, "
+		    "%s/%s", dir, prefix);
+	if (fsutil_mktemp(dir, prefix, suffix != NULL ? suffix : ".tmp", false,
+	    0666, out, size) == -1)
+		return hctx_fail(h, EXC_IO, "Failed to create a temporary file "
+		    "in %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int
+h_create_temp_file(struct hctx *h, const struct jser_node *c)
+{
+	char	 path[PATH_MAX];
+
+	if (create_temp_file(h, h->file_path, hctx_field_string(h, c,
+	    "prefix"), hctx_field_string(h, c, "suffix"), path,
+	    sizeof(path)) == -1)
+		return -1;
+	return ret(h, new_cstr(h, strrchr(path, '/') + 1));
+}
+
+static int
+h_create_text_temp_file(struct hctx *h, const struct jser_node *c)
+{
+	const char	*contents, *dir = h->file_path;
+	char		 path[PATH_MAX], *abs;
+	int		 r;
+
+	if ((contents = hctx_field_string(h, c, "contents")) == NULL)
+		contents = "";
+	if (!field_bool(c, "inThisDirectory", true)) {
+		dir = getenv("TMPDIR");
+		if (dir == NULL || dir[0] != '/')
+			dir = "/tmp";
+	} else if (fsutil_mkdirs(dir, 0777) == -1)
+		return fail_nio(h, errno, dir);
+	if (create_temp_file(h, dir, hctx_field_string(h, c, "prefix"),
+	    hctx_field_string(h, c, "suffix"), path, sizeof(path)) == -1)
+		return -1;
+	if (fsutil_write_atomic(path, contents, strlen(contents), 0666) ==
+	    -1) {
+		r = errno;
+		unlink(path);
+		return fail_nio(h, r, path);
+	}
+	if ((abs = absolute(path)) == NULL)
+		return hctx_fail(h, EXC_IO, "out of memory");
+	r = ret(h, new_cstr(h, abs));
+	free(abs);
+	return r;
+}
+
+static int
+h_create_temp_dir(struct hctx *h, const struct jser_node *c)
+{
+	const char	*name;
+	char		 path[PATH_MAX];
+
+	if ((name = hctx_field_string(h, c, "name")) == NULL)
+		name = "";
+	if (strchr(name, '/') != NULL)
+		return hctx_fail(h, EXC_ARG, "Invalid prefix or suffix");
+	if (fsutil_mktemp(h->file_path, name, "", true, 0777, path,
+	    sizeof(path)) == -1)
+		return fail_nio(h, errno, h->file_path);
+	return ret(h, new_cstr(h, strrchr(path, '/') + 1));
+}
+
+/*
+ * content (UTF-8) in the Java charset enc (NULL: the agent default,
+ * UTF-8); unmappable characters become '?', as Java's encoder does.
+ * *out is malloc'd unless it is content itself (*copied false).
+ */
+static int
+encode_text(struct hctx *h, const char *content, const char *enc,
+    char **out, size_t *olen, bool *copied)
+{
+	iconv_t	 cd;
+	char	*in = (char *)content, *o, *buf;
+	size_t	 il = strlen(content), ol, cap;
+
+	*copied = false;
+	if (enc == NULL || strcasecmp(enc, "UTF-8") == 0 ||
+	    strcasecmp(enc, "UTF8") == 0) {
+		*out = (char *)content;
+		*olen = il;
+		return 0;
+	}
+	if ((cd = iconv_open(enc, "UTF-8")) == (iconv_t)-1)
+		return hctx_fail(h, "java.nio.charset.UnsupportedCharsetException",
+		    "%s", enc);
+	cap = il * 4 + 16;
+	if ((buf = malloc(cap)) == NULL) {
+		iconv_close(cd);
+		return hctx_fail(h, EXC_IO, "out of memory");
+	}
+	o = buf;
+	ol = cap;
+	while (il > 0) {
+		if (iconv(cd, &in, &il, &o, &ol) != (size_t)-1)
+			break;
+		if (errno == EILSEQ || errno == EINVAL) {
+			size_t	 k = 1;
+
+			while (k < il && ((unsigned char)in[k] & 0xc0) == 0x80)
+				k++;
+			in += k;
+			il -= k;
+			if (ol == 0)
+				break;
+			*o++ = '?';
+			ol--;
+		} else
+			break;
+	}
+	iconv(cd, NULL, NULL, &o, &ol);
+	iconv_close(cd);
+	*out = buf;
+	*olen = (size_t)(o - buf);
+	*copied = true;
+	return 0;
+}
+
+/* Write{content, encoding}: parents created, file replaced atomically. */
+static int
+h_write(struct hctx *h, const struct jser_node *c)
+{
+	const char	*content, *enc;
+	char		*data = NULL;
+	size_t		 len = 0;
+	bool		 copied = false;
+	int		 r;
+
+	if ((content = hctx_field_string(h, c, "content")) == NULL)
+		content = "";
+	enc = hctx_field_string(h, c, "encoding");
+	if (encode_text(h, content, enc, &data, &len, &copied) == -1)
+		return -1;
+	if (fsutil_mkdirs_parent(h->file_path, 0777) == -1 ||
+	    fsutil_write_atomic(h->file_path, data, len, 0666) == -1)
+		r = fail_nio(h, errno, h->file_path);
+	else
+		r = ret_null(h);
+	if (copied)
+		free(data);
+	return r;
+}
+
+/* The local file a WritePipe exported; writes happen on the loop thread. */
+struct wsink {
+	int	 fd;
+};
+
+static int
+wsink_write(void *obj, const uint8_t *p, size_t n)
+{
+	struct wsink	*s = obj;
+
+	return s->fd == -1 ? -1 : fsutil_write_all(s->fd, p, n);
+}
+
+static void
+wsink_close(void *obj, bool error)
+{
+	struct wsink	*s = obj;
+
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static void
+wsink_release(void *obj)
+{
+	wsink_close(obj, false);
+	free(obj);
+}
+
+static const struct chan_export_ops wsink_ops = {
+	.write = wsink_write,
+	.close = wsink_close,
+	.release = wsink_release,
+};
+
+/* hudson.remoting.RemoteOutputStream holding our oid. */
+static struct jser_node *
+new_remote_output_stream(struct hctx *h, int32_t oid)
+{
+	struct jser_node	*d, *o;
+	struct jser_classdata	*cd;
+	uint32_t		 be = htobe32((uint32_t)oid);
+
+	if ((d = hctx_desc(h, "hudson.remoting.RemoteOutputStream", 1,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL, NULL, 0)) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (cd = jser_obj_classdata(o, NULL)) == NULL ||
+	    jser_content_add_block(h->out, &cd->custom, &be, 4) != PROTO_OK)
+		return NULL;
+	cd->has_fields = false;
+	cd->has_custom = true;
+	return o;
+}
+
+static int
+h_write_pipe(struct hctx *h, const struct jser_node *c)
+{
+	struct wsink	*s;
+	int32_t		 oid;
+	int		 fd;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (fsutil_mkdirs_parent(h->file_path, 0777) == -1)
+		return fail_nio(h, errno, h->file_path);
+	if ((fd = open(h->file_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1)
+		return fail_nio(h, errno, h->file_path);
+	if ((s = malloc(sizeof(*s))) == NULL) {
+		close(fd);
+		return hctx_fail(h, EXC_IO, "out of memory");
+	}
+	s->fd = fd;
+	if ((oid = channel_export(h->ch, s, &wsink_ops)) < 0) {
+		wsink_release(s);
+		return hctx_fail(h, EXC_IO, "cannot export the output stream");
+	}
+	if (ret(h, new_remote_output_stream(h, oid)) == -1) {
+		channel_unexport(h->ch, oid);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- 4.4 reading ---- */
+
+static int
+h_read_to_string(struct hctx *h, const struct jser_node *c)
+{
+	char	*data;
+	size_t	 len;
+	int	 r;
+
+	if (fsutil_read_file(h->file_path, READ_MAX, &data, &len) == -1) {
+		if (errno == EFBIG)
+			return hctx_fail(h, EXC_IO, "%s: file too large",
+			    h->file_path);
+		return fail_nio(h, errno, h->file_path);
+	}
+	r = ret(h, new_str(h, data, len));
+	free(data);
+	return r;
+}
+
+/* Copy fd into the controller stream oid.  0, or -1 (stream dead). */
+static int
+stream_fd(struct hctx *h, int fd, int32_t oid, char *err, size_t errlen)
+{
+	uint8_t	*buf;
+	ssize_t	 n;
+	int	 r = 0;
+
+	if ((buf = malloc(IO_CHUNK)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, buf, IO_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			r = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (channel_pipe_write(h, oid, buf, (size_t)n) == -1) {
+			snprintf(err, errlen, "the remote stream was closed");
+			r = -2;
+			break;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* Read{p, openOptions}: stream into the pipe; errors go in its EOF. */
+static int
+h_read(struct hctx *h, const struct jser_node *c)
+{
+	char	 err[256], msg[PATH_MAX + 128];
+	bool	 marker;
+	int32_t	 oid;
+	int	 fd, flags = O_RDONLY | O_CLOEXEC, r;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (pipe_info(field_ref(c, "p"), &marker, &oid) == -1 || !marker)
+		return hctx_fail(h, EXC_ARG, "FilePath$Read without a pipe");
+	if (opts_has(field_ref(c, "openOptions"), "NOFOLLOW_LINKS"))
+		flags |= O_NOFOLLOW;
+	if ((fd = open(h->file_path, flags)) == -1) {
+		snprintf(msg, sizeof(msg), "%s: %s",
+		    errno == ENOENT ? EXC_NOSUCH : errno == EACCES ?
+		    EXC_DENIED : errno == ELOOP ? EXC_FS : EXC_IO,
+		    h->file_path);
+		channel_pipe_close(h, oid, msg);
+		return ret_null(h);
+	}
+	r = stream_fd(h, fd, oid, err, sizeof(err));
+	close(fd);
+	if (r == -1) {
+		snprintf(msg, sizeof(msg), "%s: %s", h->file_path, err);
+		channel_pipe_close(h, oid, msg);
+	} else if (r == 0)
+		channel_pipe_close(h, oid, NULL);
+	return ret_null(h);
+}
+
+/* CopyTo{out}: stream the file, then close out (EOF) as Java does. */
+static int
+h_copy_to(struct hctx *h, const struct jser_node *c)
+{
+	char	 err[256];
+	int32_t	 oid;
+	int	 fd, r, e;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (ros_oid(field_ref(c, "out"), &oid) == -1)
+		return hctx_fail(h, EXC_ARG,
+		    "FilePath$CopyTo without a RemoteOutputStream");
+	if ((fd = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		e = errno;
+		channel_pipe_close(h, oid, NULL);
+		return fail_nio(h, e, h->file_path);
+	}
+	r = stream_fd(h, fd, oid, err, sizeof(err));
+	close(fd);
+	if (r != -2)
+		channel_pipe_close(h, oid, r == 0 ? NULL : err);
+	if (r != 0)
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path, err);
+	return ret_null(h);
+}
+
+/* ---- 4.5 archives ---- */
+
+struct pipe_sink {
+	struct hctx	*h;
+	int32_t		 oid;
+};
+
+static int
+pipe_sink_write(void *arg, const void *p, size_t n)
+{
+	struct pipe_sink	*s = arg;
+
+	return channel_pipe_write(s->h, s->oid, p, n);
+}
+
+struct scan_ctx {
+	struct arc_writer	*w;
+	const char		*base;
+	const char		*prefix;	/* zip prefix or "" */
+	bool			 keep_links;
+};
+
+static int
+scan_visit(void *arg, const char *rel, bool is_dir)
+{
+	struct scan_ctx	*s = arg;
+	char		*path, *name;
+	int		 r;
+
+	if ((path = path_join(s->base, rel)) == NULL)
+		return -1;
+	if (asprintf(&name, "%s%s", s->prefix, rel) == -1) {
+		free(path);
+		return -1;
+	}
+	r = arc_writer_add(s->w, name, path, s->keep_links);
+	free(path);
+	free(name);
+	return r;
+}
+
+/* DirScanner$Full: the directory itself and everything below, named
+ * from the directory's own name. */
+static int
+scan_full(struct scan_ctx *s, const char *path, const char *name, int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	struct names	 l = { NULL, 0, 0, false };
+	char		*cp, *cn, *full;
+	DIR		*d;
+	size_t		 i;
+	int		 r = 0;
+
+	if (access(path, R_OK) == -1 || lstat(path, &st) == -1)
+		return 0;			/* !canRead(): skipped */
+	if (asprintf(&full, "%s%s", s->prefix, name) == -1)
+		return -1;
+	r = arc_writer_add(s->w, full, path, s->keep_links);
+	free(full);
+	if (r == -1)
+		return -1;
+	if (S_ISLNK(st.st_mode) && s->keep_links)
+		return 0;
+	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode) || depth > 256)
+		return 0;
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    names_add(&l, de->d_name, false) == -1) {
+			r = -1;
+			break;
+		}
+	closedir(d);
+	for (i = 0; i < l.n && r == 0; i++) {
+		cp = path_join(path, l.v[i]);
+		cn = path_join(name, l.v[i]);
+		r = cp != NULL && cn != NULL ?
+		    scan_full(s, cp, cn, depth + 1) : -1;
+		free(cp);
+		free(cn);
+	}
+	names_free(&l);
+	return r;
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char	*s = strrchr(p, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : p;
+}
+
+/*
+ * Run a hudson.util.DirScanner over dir into the writer.  open_opts: the
+ * callable's OpenOption[] (NOFOLLOW_LINKS, IGNORE_TMP_DIRS).  0, or -1
+ * after hctx_fail().
+ */
+static int
+run_scanner(struct hctx *h, const char *dir, const struct jser_node *scanner,
+    const struct jser_node *open_opts, struct scan_ctx *s)
+{
+	const char		*cls, *inc, *exc;
+	struct jser_node	**keys, **vals, *filter;
+	struct glob		*g;
+	struct stat		 st;
+	char			*path, *name;
+	uint32_t		 n, i;
+	int			 flags = GLOB_FILES, r;
+
+	if (opts_has(open_opts, "NOFOLLOW_LINKS"))
+		flags |= GLOB_NOFOLLOW;
+	if (opts_has(open_opts, "IGNORE_TMP_DIRS"))
+		flags |= GLOB_NOTMP;
+	if ((cls = jser_class_name(scanner)) == NULL)
+		return hctx_fail(h, EXC_ARG, "%s without a DirScanner", h->cls);
+	if (strcmp(cls, "hudson.util.DirScanner$Glob") == 0) {
+		inc = hctx_field_string(h, scanner, "includes");
+		exc = hctx_field_string(h, scanner, "excludes");
+		if (opts_has(field_ref(scanner, "openOptions"),
+		    "NOFOLLOW_LINKS"))
+			flags |= GLOB_NOFOLLOW;
+		if ((inc == NULL || inc[strspn(inc, " \t")] == '\0') &&
+		    exc == NULL)
+			goto full;
+		if (stat(dir, &st) == -1)
+			return 0;		/* dir.exists() false: nothing */
+		if ((g = glob_new(inc, exc, field_bool(scanner,
+		    "useDefaultExcludes", true), true)) == NULL)
+			return hctx_fail(h, EXC_IO, "out of memory");
+		r = glob_scan(dir, g, flags, NULL, scan_visit, s);
+		glob_free(g);
+		if (r == -1)
+			return hctx_fail(h, EXC_IO, "%s: %s", dir,
+			    arc_writer_error(s->w));
+		return 0;
+	}
+	if (strcmp(cls, "hudson.FilePath$ExplicitlySpecifiedDirScanner") ==
+	    0) {
+		if (jval_map_entries(h->out, field_ref(scanner, "files"),
+		    &keys, &vals, &n) != PROTO_OK)
+			return hctx_fail(h, EXC_ARG, "malformed %s", cls);
+		for (i = 0; i < n; i++) {
+			char	*k, *v;
+
+			if (jval_get_utf8(h->out, keys[i], &k, NULL) !=
+			    PROTO_OK || jval_get_utf8(h->out, vals[i], &v,
+			    NULL) != PROTO_OK)
+				return hctx_fail(h, EXC_ARG, "malformed %s",
+				    cls);
+			if ((path = path_join(dir, v)) == NULL ||
+			    asprintf(&name, "%s%s", s->prefix, k) == -1) {
+				free(path);
+				return hctx_fail(h, EXC_IO, "out of memory");
+			}
+			r = arc_writer_add(s->w, name, path, s->keep_links);
+			free(path);
+			free(name);
+			if (r == -1)
+				return hctx_fail(h, EXC_IO, "%s",
+				    arc_writer_error(s->w));
+		}
+		return 0;
+	}
+	if (strcmp(cls, "hudson.util.DirScanner$Filter") == 0) {
+		filter = field_ref(scanner, "filter");
+		if (filter != NULL)
+			return hctx_unsupported(h, jser_class_name(filter) !=
+			    NULL ? jser_class_name(filter) : cls);
+		goto full;
+	}
+	if (strcmp(cls, "hudson.util.DirScanner$Full") != 0)
+		return hctx_unsupported(h, cls);
+full:
+	if (scan_full(s, dir, base_name(dir), 0) == -1)
+		return hctx_fail(h, EXC_IO, "%s", arc_writer_error(s->w));
+	return 0;
+}
+
+/* A TarCompression enum -> format. */
+static enum arc_format
+tar_format(const struct jser_node *compression)
+{
+	const char	*n = enum_name(compression);
+
+	return n != NULL && strcmp(n, "GZIP") == 0 ? ARC_TGZ : ARC_TAR;
+}
+
+/* Write an archive of dir to the controller stream oid; then EOF. */
+static int
+archive_to(struct hctx *h, int32_t oid, enum arc_format fmt,
+    const char *prefix, const struct jser_node *scanner,
+    const struct jser_node *open_opts)
+{
+	struct pipe_sink	 ps = { h, oid };
+	struct scan_ctx		 s;
+	long			 count;
+
+	memset(&s, 0, sizeof(s));
+	s.base = h->file_path;
+	s.prefix = prefix;
+	s.keep_links = fmt != ARC_ZIP;
+	if ((s.w = arc_writer_new(fmt, pipe_sink_write, &ps)) == NULL) {
+		channel_pipe_close(h, oid, "out of memory");
+		return hctx_fail(h, EXC_IO, "out of memory");
+	}
+	if (run_scanner(h, h->file_path, scanner, open_opts, &s) == -1) {
+		channel_pipe_close(h, oid, h->exc_msg);
+		arc_writer_free(s.w);
+		return -1;
+	}
+	if (arc_writer_finish(s.w) == -1) {
+		hctx_fail(h, EXC_IO, "%s", arc_writer_error(s.w));
+		channel_pipe_close(h, oid, h->exc_msg);
+		arc_writer_free(s.w);
+		return -1;
+	}
+	count = arc_writer_count(s.w);
+	arc_writer_free(s.w);
+	if (channel_pipe_close(h, oid, NULL) == -1)
+		return hctx_fail(h, EXC_IO, "the remote stream was closed");
+	return ret(h, cmd_new_integer(h->out, (int32_t)count));
+}
+
+/* Archive{factory, out, scanner, openOptions} -> Integer entries. */
+static int
+h_archive(struct hctx *h, const struct jser_node *c)
+{
+	const struct jser_node	*factory = field_ref(c, "factory");
+	const char		*fcls, *prefix;
+	char			 zp[PATH_MAX];
+	enum arc_format		 fmt;
+	int32_t			 oid;
+	size_t			 l;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (ros_oid(field_ref(c, "out"), &oid) == -1)
+		return hctx_fail(h, EXC_ARG,
+		    "FilePath$Archive without a RemoteOutputStream");
+	zp[0] = '\0';
+	if ((fcls = jser_class_name(factory)) == NULL)
+		fcls = "";
+	if (strcmp(fcls, "hudson.util.io.ArchiverFactory$TarArchiverFactory")
+	    == 0)
+		fmt = tar_format(field_ref(factory, "method"));
+	else if (strcmp(fcls,
+	    "hudson.util.io.ArchiverFactory$ZipArchiverFactory") == 0) {
+		fmt = ARC_ZIP;
+		prefix = hctx_field_string(h, factory, "prefix");
+		if (prefix != NULL) {
+			prefix += strspn(prefix, " \t");
+			snprintf(zp, sizeof(zp) - 1, "%s", prefix);
+			l = strlen(zp);
+			while (l > 0 && (zp[l - 1] == ' ' || zp[l - 1] == '\t'))
+				zp[--l] = '\0';
+			if (l > 0 && zp[l - 1] != '/')
+				memcpy(zp + l, "/", 2);
+		}
+	} else {
+		channel_pipe_close(h, oid, NULL);
+		return hctx_unsupported(h, fcls[0] != '\0' ? fcls :
+		    "FilePath$Archive without a factory");
+	}
+	return archive_to(h, oid, fmt, zp, field_ref(c, "scanner"),
+	    field_ref(c, "openOptions"));
+}
+
+/* CopyRecursiveRemoteToLocal{pipe, compression, scanner} -> Integer. */
+static int
+h_copy_recursive_remote_to_local(struct hctx *h, const struct jser_node *c)
+{
+	bool	 marker;
+	int32_t	 oid;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (pipe_info(field_ref(c, "pipe"), &marker, &oid) == -1 || !marker)
+		return hctx_fail(h, EXC_ARG, "%s without a pipe", h->cls);
+	return archive_to(h, oid, tar_format(field_ref(c, "compression")), "",
+	    field_ref(c, "scanner"), NULL);
+}
+
+/*
+ * The sink of a greedy RemoteInputStream pipe: chunks arrive on the loop
+ * thread and are spooled to an unlinked temporary file (the channel acks
+ * them at once, so memory must not hold them); the extracting worker
+ * reads them back.  Two references: the export and the worker.
+ */
+struct spool {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 fd;
+	off_t		 written, rd;
+	bool		 eof, error, dead;
+	int		 refs;
+	struct hctx	*h;
+};
+
+static void
+spool_unref(struct spool *s)
+{
+	bool	 last;
+
+	pthread_mutex_lock(&s->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!last)
+		return;
+	if (s->fd != -1)
+		close(s->fd);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static int
+spool_write(void *obj, const uint8_t *p, size_t n)
+{
+	struct spool	*s = obj;
+	size_t		 done = 0;
+	ssize_t		 w;
+	int		 r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->dead || s->eof)
+		r = -1;
+	while (r == 0 && done < n) {
+		w = pwrite(s->fd, p + done, n - done, s->written +
+		    (off_t)done);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			s->error = s->eof = true;
+			r = -1;
+			break;
+		}
+		done += (size_t)w;
+	}
+	s->written += (off_t)done;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static void
+spool_close(void *obj, bool error)
+{
+	struct spool	*s = obj;
+
+	pthread_mutex_lock(&s->lock);
+	s->eof = true;
+	if (error)
+		s->error = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+spool_release(void *obj)
+{
+	struct spool	*s = obj;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->eof)
+		s->error = true;	/* gone without EOF */
+	s->eof = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	spool_unref(s);
+}
+
+static const struct chan_export_ops spool_ops = {
+	.write = spool_write,
+	.close = spool_close,
+	.release = spool_release,
+};
+
+static ssize_t
+spool_read(void *arg, void *p, size_t n)
+{
+	struct spool	*s = arg;
+	struct timespec	 ts;
+	ssize_t		 r;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->rd == s->written && !s->eof) {
+		if (hctx_cancelled(s->h)) {
+			pthread_mutex_unlock(&s->lock);
+			return -1;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+	}
+	if (s->rd == s->written) {
+		r = s->error ? -1 : 0;
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
+	if ((off_t)n > s->written - s->rd)
+		n = (size_t)(s->written - s->rd);
+	r = pread(s->fd, p, n, s->rd);
+	if (r > 0)
+		s->rd += r;
+	pthread_mutex_unlock(&s->lock);
+	return r < 0 ? -1 : r;
+}
+
+/* A non-greedy RemoteInputStream: pull with ProxyInputStream$Chunk. */
+struct pull {
+	struct hctx	*h;
+	int32_t		 oid;
+	bool		 eof;
+};
+
+static ssize_t
+pull_read(void *arg, void *p, size_t n)
+{
+	struct pull		*s = arg;
+	struct wbuf		 w;
+	struct cmd		 resp;
+	const uint8_t		*b;
+	uint32_t		 bl;
+	int32_t			 id, len;
+	ssize_t			 r = -1;
+
+	if (s->eof)
+		return 0;
+	if (n > IO_CHUNK)
+		n = IO_CHUNK;
+	id = channel_new_request_id(s->h->ch);
+	wbuf_init(&w, 4096);
+	if (cmd_put_pis_chunk(&w, id, 0, s->oid, (int32_t)n) != PROTO_OK) {
+		wbuf_free(&w);
+		return -1;
+	}
+	memset(&resp, 0, sizeof(resp));
+	if (channel_call(s->h->ch, id, w.d, w.len, &resp, 300000) == 0 &&
+	    resp.ret != NULL && resp.exc == NULL &&
+	    jser_field_int(resp.ret, "len", &len) == PROTO_OK) {
+		if (len < 0) {
+			s->eof = true;
+			r = 0;
+		} else if (jser_array_bytes(field_ref(resp.ret, "buf"), &b,
+		    &bl) == PROTO_OK && (size_t)len <= bl && (size_t)len <= n) {
+			memcpy(p, b, (size_t)len);
+			r = len;
+			if (len == 0) {
+				s->eof = true;
+			}
+		}
+	}
+	cmd_free(&resp);
+	wbuf_free(&w);
+	return r;
+}
+
+static int extract_pipe(struct hctx *, const struct jser_node *,
+    enum arc_format, const char *);
+
+/* Extract the RemoteInputStream ris into h->file_path. */
+static int
+extract_remote(struct hctx *h, const struct jser_node *ris,
+    enum arc_format fmt, const char *what)
+{
+	struct jser_node	*pipe;
+	struct pull		 pl;
+	struct wbuf		 w;
+	char			 err[1024];
+	int32_t			 roid;
+	int			 r;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (ris_info(ris, &pipe, &roid) == -1)
+		return hctx_fail(h, EXC_ARG, "%s without a RemoteInputStream",
+		    h->cls);
+	if (pipe == NULL) {
+		pl.h = h;
+		pl.oid = roid;
+		pl.eof = false;
+		r = arc_extract(fmt, pull_read, &pl, h->file_path, NULL, err,
+		    sizeof(err));
+		wbuf_init(&w, 4096);
+		if (cmd_put_pis_eof(&w, roid) == PROTO_OK)
+			channel_send(h->ch, w.d, w.len);
+		wbuf_free(&w);
+		goto done;
+	}
+	return extract_pipe(h, pipe, fmt, what);
+done:
+	if (r == -1)
+		return hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what,
+		    err);
+	return ret_null(h);
+}
+
+/*
+ * Extract what the controller writes into pipe (marker false: we export a
+ * sink and connect it) into h->file_path.
+ */
+static int
+extract_pipe(struct hctx *h, const struct jser_node *pipe,
+    enum arc_format fmt, const char *what)
+{
+	struct spool		*s;
+	struct wbuf		 w;
+	char			 tmp[PATH_MAX], err[1024];
+	const char		*td;
+	bool			 marker;
+	int32_t			 oid, roid;
+	int			 r;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (pipe_info(pipe, &marker, &roid) == -1 || marker)
+		return hctx_fail(h, EXC_ARG, "%s: unexpected pipe", h->cls);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return hctx_fail(h, EXC_IO, "out of memory");
+	td = getenv("TMPDIR");
+	snprintf(tmp, sizeof(tmp), "%s/jnagent-spool-XXXXXX",
+	    td != NULL && td[0] == '/' ? td : "/tmp");
+	if ((s->fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		free(s);
+		return hctx_fail(h, EXC_IO, "cannot spool %s: %s", what,
+		    strerror(errno));
+	}
+	unlink(tmp);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->refs = 2;
+	s->h = h;
+	if ((oid = channel_export(h->ch, s, &spool_ops)) < 0) {
+		s->refs = 1;
+		spool_unref(s);
+		return hctx_fail(h, EXC_IO, "cannot export a pipe sink");
+	}
+	wbuf_init(&w, 4096);
+	if (cmd_put_pipe_connect(&w, oid, roid) != PROTO_OK ||
+	    channel_send(h->ch, w.d, w.len) == -1) {
+		wbuf_free(&w);
+		channel_unexport(h->ch, oid);
+		spool_unref(s);
+		return hctx_fail(h, EXC_IO, "cannot connect the pipe of %s",
+		    what);
+	}
+	wbuf_free(&w);
+	r = arc_extract(fmt, spool_read, s, h->file_path, NULL, err,
+	    sizeof(err));
+	if (r == 0) {
+		/* Consume the rest (tar padding after the end blocks) as
+		 * Java's greedy stream does, so the controller's writer
+		 * finishes cleanly instead of seeing a dead pipe. */
+		uint8_t	 sink[4096];
+
+		while (spool_read(s, sink, sizeof(sink)) > 0)
+			;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->dead = true;		/* later chunks: NotifyDeadWriter */
+	pthread_mutex_unlock(&s->lock);
+	spool_unref(s);
+	if (r == -1)
+		return hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what,
+		    err);
+	return ret_null(h);
+}
+
+static int
+h_untar_remote(struct hctx *h, const struct jser_node *c)
+{
+	const char	*name = hctx_field_string(h, c, "name");
+
+	return extract_remote(h, field_ref(c, "in"),
+	    tar_format(field_ref(c, "compression")),
+	    name != NULL ? name : "input stream");
+}
+
+static int
+h_unzip_remote(struct hctx *h, const struct jser_node *c)
+{
+	return extract_remote(h, field_ref(c, "in"), ARC_ZIP, "input stream");
+}
+
+static ssize_t
+fd_read(void *arg, void *p, size_t n)
+{
+	ssize_t	 r;
+
+	do
+		r = read(*(int *)arg, p, n);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+/* UntarLocal / UnzipLocal: the archive is an agent file. */
+static int
+extract_local(struct hctx *h, const struct jser_node *c, enum arc_format fmt)
+{
+	const char	*src = fp_remote(h, field_ref(c, "filePath"));
+	char		 err[1024];
+	int		 fd, r;
+
+	if (src == NULL)
+		return hctx_fail(h, EXC_IO, "%s: the archive is not an agent "
+		    "path", h->cls);
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail_nio(h, errno, src);
+	r = arc_extract(fmt, fd_read, &fd, h->file_path, NULL, err,
+	    sizeof(err));
+	close(fd);
+	if (r == -1)
+		return hctx_fail(h, EXC_IO, "Failed to extract %s: %s", src,
+		    err);
+	return ret_null(h);
+}
+
+static int
+h_untar_local(struct hctx *h, const struct jser_node *c)
+{
+	return extract_local(h, c, tar_format(field_ref(c, "compression")));
+}
+
+static int
+h_unzip_local(struct hctx *h, const struct jser_node *c)
+{
+	return extract_local(h, c, ARC_ZIP);
+}
+
+/* ReadFromTar{pipe (marker false), compression, description}: the
+ * controller writes a tar into the pipe; extract it into f. */
+static int
+h_read_from_tar(struct hctx *h, const struct jser_node *c)
+{
+	const char	*desc = hctx_field_string(h, c, "description");
+
+	return extract_pipe(h, field_ref(c, "pipe"),
+	    tar_format(field_ref(c, "compression")),
+	    desc != NULL ? desc : "input stream");
+}
+
+/* OffsetPipeSecureFileCallable{offset, p}: gzip of the file from offset
+ * into the pipe, then EOF. */
+static int
+h_offset_pipe(struct hctx *h, const struct jser_node *c)
+{
+	z_stream	 z;
+	uint8_t		*in = NULL, *out = NULL;
+	int64_t		 off;
+	ssize_t		 n;
+	bool		 marker;
+	int32_t		 oid;
+	int		 fd, zr, flush, r = -1, e;
+
+	if (need_channel(h) == -1)
+		return -1;
+	if (pipe_info(field_ref(c, "p"), &marker, &oid) == -1 || !marker)
+		return hctx_fail(h, EXC_ARG, "%s without a pipe", h->cls);
+	if (jser_field_long(c, "offset", &off) != PROTO_OK || off < 0)
+		off = 0;
+	if ((fd = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		e = errno;
+		channel_pipe_close(h, oid, NULL);
+		return fail_fnf(h, e, h->file_path);
+	}
+	memset(&z, 0, sizeof(z));
+	if (lseek(fd, (off_t)off, SEEK_SET) == -1 ||
+	    (in = malloc(IO_CHUNK)) == NULL ||
+	    (out = malloc(IO_CHUNK)) == NULL ||
+	    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		close(fd);
+		free(in);
+		free(out);
+		channel_pipe_close(h, oid, "cannot compress");
+		return hctx_fail(h, EXC_IO, "%s: cannot compress", h->file_path);
+	}
+	do {
+		n = read(fd, in, IO_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+			    strerror(errno));
+			goto out;
+		}
+		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = out;
+			z.avail_out = IO_CHUNK;
+			zr = deflate(&z, flush);
+			if (zr == Z_STREAM_ERROR) {
+				hctx_fail(h, EXC_IO, "compression failed");
+				goto out;
+			}
+			if (IO_CHUNK - z.avail_out > 0 && channel_pipe_write(h,
+			    oid, out, IO_CHUNK - z.avail_out) == -1) {
+				hctx_fail(h, EXC_IO, "the remote stream was "
+				    "closed");
+				goto out;
+			}
+		} while (z.avail_out == 0);
+	} while (flush != Z_FINISH);
+	r = 0;
+out:
+	deflateEnd(&z);
+	close(fd);
+	free(in);
+	free(out);
+	channel_pipe_close(h, oid, r == 0 ? NULL : h->exc_msg);
+	return r == 0 ? ret_null(h) : -1;
+}
+
+/* MoveAllChildrenTo{target}: f -> f.__rename, children into target. */
+static int
+h_move_all_children(struct hctx *h, const struct jser_node *c)
+{
+	struct names	 l = { NULL, 0, 0, false };
+	struct dirent	*de;
+	const char	*to;
+	char		*tmp, *from, *dst;
+	DIR		*d;
+	size_t		 i;
+	int		 r = 0;
+
+	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: the target is not an agent "
+		    "path", h->cls);
+	if (asprintf(&tmp, "%s.__rename", h->file_path) == -1)
+		return hctx_fail(h, EXC_IO, "out of memory");
+	if (rename(h->file_path, tmp) == -1) {
+		hctx_fail(h, EXC_IO, "Failed to rename %s to %s", h->file_path,
+		    tmp);
+		free(tmp);
+		return -1;
+	}
+	if ((d = opendir(tmp)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				names_add(&l, de->d_name, false);
+		closedir(d);
+	}
+	for (i = 0; i < l.n && r == 0; i++) {
+		from = path_join(tmp, l.v[i]);
+		dst = path_join(to, l.v[i]);
+		if (from == NULL || dst == NULL || rename(from, dst) == -1)
+			r = hctx_fail(h, EXC_IO, "Failed to rename %s to %s",
+			    from != NULL ? from : "?", dst != NULL ? dst : "?");
+		free(from);
+		free(dst);
+	}
+	if (r == 0)
+		rmdir(tmp);
+	names_free(&l);
+	free(tmp);
+	return r == 0 ? ret_null(h) : -1;
+}
+
+/* DeleteSuffixesRecursive: remove the siblings named "<name>@...". */
+static int
+h_delete_suffixes(struct hctx *h, const struct jser_node *c)
+{
+	char		 dir[PATH_MAX], *p;
+	const char	*name = base_name(h->file_path);
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 nl = strlen(name);
+	int		 r = 0;
+
+	fsutil_dirname(h->file_path, dir, sizeof(dir));
+	if ((d = opendir(dir)) == NULL)
+		return ret_null(h);
+	while ((de = readdir(d)) != NULL && r == 0) {
+		if (strncmp(de->d_name, name, nl) != 0 || de->d_name[nl] != '@')
+			continue;
+		if ((p = path_join(dir, de->d_name)) == NULL ||
+		    fsutil_rmtree(p) == -1)
+			r = hctx_fail(h, EXC_IO, "Unable to delete '%s'",
+			    p != NULL ? p : de->d_name);
+		free(p);
+	}
+	closedir(d);
+	return r == 0 ? ret_null(h) : -1;
+}
+
+/* CopyToWithPermission{target}: content, mode and mtime. */
+static int
+h_copy_with_permission(struct hctx *h, const struct jser_node *c)
+{
+	struct timespec	 ts[2];
+	struct stat	 st;
+	const char	*to;
+	uint8_t		 buf[IO_CHUNK];
+	ssize_t		 n;
+	int		 in, out, r = 0;
+
+	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: the target is not an agent "
+		    "path", h->cls);
+	if ((in = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail_nio(h, errno, h->file_path);
+	if (fstat(in, &st) == -1 || fsutil_mkdirs_parent(to, 0777) == -1 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    st.st_mode & 0777)) == -1) {
+		r = fail_nio(h, errno, to);
+		close(in);
+		return r;
+	}
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || fsutil_write_all(out, buf, (size_t)n) == -1) {
+			r = fail_nio(h, errno, n == -1 ? h->file_path : to);
+			break;
+		}
+	}
+	if (r == 0) {
+		fchmod(out, st.st_mode & 07777);
+		ts[0] = st.st_atim;
+		ts[1] = st.st_mtim;
+		futimens(out, ts);
+	}
+	if (close(out) == -1 && r == 0)
+		r = fail_nio(h, errno, to);
+	close(in);
+	return r == 0 ? ret_null(h) : -1;
+}
+
+/* IsDescendant{potentialChildRelativePath}: does it stay inside f once
+ * symlinks are resolved? */
+static int
+h_is_descendant(struct hctx *h, const struct jser_node *c)
+{
+	const char	*rel = hctx_field_string(h, c,
+			    "potentialChildRelativePath");
+	char		 base[PATH_MAX], path[PATH_MAX * 2], real[PATH_MAX];
+	char		*cut;
+	size_t		 bl;
+
+	if (rel == NULL)
+		rel = "";
+	if (rel[0] == '/')
+		return hctx_fail(h, EXC_ARG, "Only a relative path is "
+		    "supported, the given path is absolute: %s", rel);
+	if (realpath(h->file_path, base) == NULL)
+		return ret(h, cmd_new_boolean(h->out, false));
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	/* Resolve the longest existing prefix. */
+	for (;;) {
+		if (realpath(path, real) != NULL)
+			break;
+		if ((cut = strrchr(path, '/')) == NULL || cut == path)
+			return ret(h, cmd_new_boolean(h->out, false));
+		*cut = '\0';
+	}
+	bl = strlen(base);
+	return ret(h, cmd_new_boolean(h->out, strcmp(base, "/") == 0 ||
+	    (strncmp(real, base, bl) == 0 && (real[bl] == '\0' ||
+	    real[bl] == '/'))));
+}
+
+/* HasSymlink{openOptions, verificationRoot}: with NOFOLLOW_LINKS, is f
+ * or an ancestor below verificationRoot a symlink? */
+static int
+h_has_symlink(struct hctx *h, const struct jser_node *c)
+{
+	const char	*root = hctx_field_string(h, c, "verificationRoot");
+	char		 p[PATH_MAX], *s;
+	struct stat	 st;
+	size_t		 rl = root != NULL ? strlen(root) : 0;
+
+	if (!opts_has(field_ref(c, "openOptions"), "NOFOLLOW_LINKS"))
+		return ret(h, cmd_new_boolean(h->out, false));
+	snprintf(p, sizeof(p), "%s", h->file_path);
+	while (p[0] != '\0' && strcmp(p, "/") != 0) {
+		if (root != NULL && strlen(p) <= rl)
+			break;
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			return ret(h, cmd_new_boolean(h->out, true));
+		if (root == NULL || (s = strrchr(p, '/')) == NULL)
+			break;
+		*s = '\0';
+	}
+	return ret(h, cmd_new_boolean(h->out, false));
+}
+
+#define F	HANDLER_FILE
+const struct handler h_file_handlers[] = {
+	/* 4.1 queries */
+	{ "hudson.FilePath$Exists", h_exists, F },
+	{ "hudson.FilePath$IsDirectory", h_is_directory, F },
+	{ "hudson.FilePath$LastModified", h_last_modified, F },
+	{ "hudson.FilePath$Length", h_length, F },
+	{ "hudson.FilePath$Mode", h_mode, F },
+	{ "hudson.FilePath$GetFreeDiskSpace", h_free_space, F },
+	{ "hudson.FilePath$GetTotalDiskSpace", h_total_space, F },
+	{ "hudson.FilePath$GetUsableDiskSpace", h_usable_space, F },
+	{ "hudson.FilePath$Digest", h_digest, F },
+	{ "hudson.FilePath$ToURI", h_to_uri, F },
+	{ "hudson.FilePath$Absolutize", h_absolutize, F },
+	{ "hudson.FilePath$ReadLink", h_read_link, F },
+	{ "hudson.FilePath$ValidateAntFileMask", h_validate_mask, F },
+	/* 4.2 listing */
+	{ "hudson.FilePath$ListFilter", h_list_filter, F },
+	{ "hudson.FilePath$ListGlob", h_list_glob, F },
+	{ "hudson.tasks.ArtifactArchiver$ListFiles", h_artifact_list_files,
+	    F },
+	/* 4.3 mutations */
+	{ "hudson.FilePath$Mkdirs", h_mkdirs, F },
+	{ "hudson.FilePath$Delete", h_delete, F },
+	{ "hudson.FilePath$DeleteRecursive", h_delete_recursive, F },
+	{ "hudson.FilePath$DeleteContents", h_delete_contents, F },
+	{ "hudson.FilePath$Touch", h_touch, F },
+	{ "hudson.FilePath$SetLastModified", h_set_last_modified, F },
+	{ "hudson.FilePath$Chmod", h_chmod, F },
+	{ "hudson.FilePath$RenameTo", h_rename_to, F },
+	{ "hudson.FilePath$SymlinkTo", h_symlink_to, F },
+	{ "hudson.FilePath$CreateTempFile", h_create_temp_file, F },
+	{ "hudson.FilePath$CreateTextTempFile", h_create_text_temp_file, F },
+	{ "hudson.FilePath$CreateTempDir", h_create_temp_dir, F },
+	{ "hudson.FilePath$Write", h_write, F },
+	{ "hudson.FilePath$WritePipe", h_write_pipe, F },
+	{ "hudson.FilePath$CopyTo", h_copy_to, F },
+	/* 4.4 reading */
+	{ "hudson.FilePath$ReadToString", h_read_to_string, F },
+	{ "hudson.FilePath$Read", h_read, F },
+	/* 4.5 archives */
+	{ "hudson.FilePath$Archive", h_archive, F },
+	{ "hudson.FilePath$CopyRecursiveRemoteToLocal",
+	    h_copy_recursive_remote_to_local, F },
+	{ "hudson.FilePath$UntarRemote", h_untar_remote, F },
+	{ "hudson.FilePath$UntarFrom", h_untar_remote, F },
+	{ "hudson.FilePath$UnzipRemote", h_unzip_remote, F },
+	{ "hudson.FilePath$UnzipFrom", h_unzip_remote, F },
+	{ "hudson.FilePath$UntarLocal", h_untar_local, F },
+	{ "hudson.FilePath$UnzipLocal", h_unzip_local, F },
+	{ "hudson.FilePath$ReadFromTar", h_read_from_tar, F },
+	{ "hudson.FilePath$OffsetPipeSecureFileCallable", h_offset_pipe, F },
+	{ "hudson.FilePath$MoveAllChildrenTo", h_move_all_children, F },
+	{ "hudson.FilePath$DeleteSuffixesRecursive", h_delete_suffixes, F },
+	{ "hudson.FilePath$CopyToWithPermission", h_copy_with_permission, F },
+	{ "hudson.FilePath$IsDescendant", h_is_descendant, F },
+	{ "hudson.FilePath$HasSymlink", h_has_symlink, F },
+	{ NULL, NULL, 0 },
+};
+#undef F
