@@ -2015,8 +2015,8 @@ test_instream_push(void)
 	}
 	dead = 0;
 	saw_resp = false;
-	dl = now_ms() + 5000;
-	while (!saw_resp && now_ms() < dl && ctl_next(&r, 5000, &c) == 0) {
+	dl = now_ms() + 15000;
+	while (!saw_resp && now_ms() < dl && ctl_next(&r, 15000, &c) == 0) {
 		if (c.kind == CMD_POS_DEAD && c.oid == pos)
 			dead++;
 		else if (c.kind == CMD_RESPONSE && c.id == id) {
