@@ -990,6 +990,30 @@ new_proxy(struct hctx *h, const char *iface, int32_t oid)
 
 /* ---- RemoteProcess ---- */
 
+/*
+ * Export the process end *fd as field of the IOTriplet t: a remote input
+ * stream for the child's output, a remote output stream for its stdin.
+ * The export holds its own copy of the fd, so ours is closed: for stdin
+ * that makes the export's close the child's EOF.
+ */
+static int
+rp_triplet_stream(struct hctx *h, struct lproc *lp, struct jser_node *t,
+    const char *field, int *fd, bool child_stdin)
+{
+	struct jser_node	*s;
+	int32_t			 oid;
+
+	if ((oid = lstream_export(lp, *fd, child_stdin ? &lstream_out_ops :
+	    &lstream_in_ops)) < 0 ||
+	    (s = child_stdin ? new_ros(h, oid) : new_ris(h, oid)) == NULL ||
+	    jser_set_ref(t, field, s) != PROTO_OK)
+		return hctx_fail(h, "java.io.IOException",
+		    "cannot export the process's %s", field);
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
 static int
 rp_triplet(struct hctx *h, struct lproc *lp)
 {
@@ -998,41 +1022,18 @@ rp_triplet(struct hctx *h, struct lproc *lp)
 		{ 'L', "stdin", "Ljava/io/OutputStream;" },
 		{ 'L', "stdout", "Ljava/io/InputStream;" },
 	};
-	struct jser_node	*t, *s;
-	int32_t			 oid;
+	struct jser_node	*t;
 
 	if ((t = hctx_object(h, hctx_desc(h, "hudson.Launcher$IOTriplet", 1,
 	    SC_SERIALIZABLE, NULL, f, NF(f)))) == NULL)
 		return -1;
-	if (lp->rev_out) {
-		if ((oid = lstream_export(lp, lp->out_fd, &lstream_in_ops)) < 0 ||
-		    (s = new_ris(h, oid)) == NULL ||
-		    jser_set_ref(t, "stdout", s) != PROTO_OK)
-			return hctx_fail(h, "java.io.IOException",
-			    "cannot export the process's stdout");
-		close(lp->out_fd);
-		lp->out_fd = -1;
-	}
-	if (lp->rev_err) {
-		if ((oid = lstream_export(lp, lp->err_fd, &lstream_in_ops)) < 0 ||
-		    (s = new_ris(h, oid)) == NULL ||
-		    jser_set_ref(t, "stderr", s) != PROTO_OK)
-			return hctx_fail(h, "java.io.IOException",
-			    "cannot export the process's stderr");
-		close(lp->err_fd);
-		lp->err_fd = -1;
-	}
-	if (lp->rev_in) {
-		if ((oid = lstream_export(lp, lp->in_fd, &lstream_out_ops)) < 0 ||
-		    (s = new_ros(h, oid)) == NULL ||
-		    jser_set_ref(t, "stdin", s) != PROTO_OK)
-			return hctx_fail(h, "java.io.IOException",
-			    "cannot export the process's stdin");
-		/* the export's copy is now the only writer: its close is
-		 * the child's EOF */
-		close(lp->in_fd);
-		lp->in_fd = -1;
-	}
+	if ((lp->rev_out &&
+	    rp_triplet_stream(h, lp, t, "stdout", &lp->out_fd, false) == -1) ||
+	    (lp->rev_err &&
+	    rp_triplet_stream(h, lp, t, "stderr", &lp->err_fd, false) == -1) ||
+	    (lp->rev_in &&
+	    rp_triplet_stream(h, lp, t, "stdin", &lp->in_fd, true) == -1))
+		return -1;
 	h->value = t;
 	return 0;
 }
