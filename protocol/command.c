@@ -196,6 +196,9 @@ static const struct class_def class_defs[] = {
 	{ "java.nio.file.DirectoryNotEmptyException", 3056667871802779003LL,
 	    SER, "java.nio.file.FileSystemException", NULL, 0 },
 	{ "hudson.AbortException", 1, SER, "java.io.IOException", NULL, 0 },
+	/* git-client's failure type: a RuntimeException, serialVersionUID 1 */
+	{ "hudson.plugins.git.GitException", 1, SER,
+	    "java.lang.RuntimeException", NULL, 0 },
 	{ "hudson.FilePath$TunneledInterruptedException", 1, SER,
 	    "java.io.IOException", NULL, 0 },
 	{ C("ProxyException"), 1332793125360580541LL, SER,
@@ -778,17 +781,40 @@ cmd_put_pos_flush(struct wbuf *out, int32_t io_id, int32_t oid,
 	    "ioId", io_id, "oid", oid, "requestId", request_id);
 }
 
+/* The exception an EOF carries; an unknown class becomes an IOException
+ * whose message names it. */
+static struct jser_node *
+pos_eof_error(struct jser_doc *doc, const char *cls, const char *msg)
+{
+	struct jser_node	*e;
+	char			*text;
+	size_t			 len;
+
+	if (cls == NULL)
+		cls = "java.io.IOException";
+	if (cmd_exception_known(cls))
+		return cmd_new_exception(doc, cls, msg);
+	len = strlen(cls) + (msg != NULL ? strlen(msg) : 0) + 3;
+	if ((text = malloc(len)) == NULL)
+		return NULL;
+	snprintf(text, len, "%s%s%s", cls, msg != NULL ? ": " : "",
+	    msg != NULL ? msg : "");
+	e = cmd_new_exception(doc, "java.io.IOException", text);
+	free(text);
+	return e;
+}
+
 int
 cmd_put_pos_eof(struct wbuf *out, int32_t io_id, int32_t oid,
-    int32_t request_id, const char *error_msg)
+    int32_t request_id, const char *error_cls, const char *error_msg)
 {
 	struct jser_doc		*doc;
 	struct jser_node	*o, *e = NULL;
 
 	if ((o = cmd_new(&doc, "hudson.remoting.ProxyOutputStream$EOF")) !=
 	    NULL) {
-		if ((error_msg != NULL && (e = cmd_new_exception(doc,
-		    "java.io.IOException", error_msg)) == NULL) ||
+		if (((error_cls != NULL || error_msg != NULL) &&
+		    (e = pos_eof_error(doc, error_cls, error_msg)) == NULL) ||
 		    set_int(o, "ioId", io_id) != PROTO_OK ||
 		    set_int(o, "oid", oid) != PROTO_OK ||
 		    set_int(o, "requestId", request_id) != PROTO_OK ||

@@ -194,9 +194,15 @@ int cmd_put_pos_chunk(struct wbuf *out, int32_t io_id, int32_t oid,
     int32_t request_id, const uint8_t *buf, size_t len);
 int cmd_put_pos_flush(struct wbuf *out, int32_t io_id, int32_t oid,
     int32_t request_id);
-/* error_msg non-NULL: EOF carries a java.io.IOException(error_msg). */
+/*
+ * error_cls or error_msg non-NULL: the EOF carries the exception
+ * cmd_new_exception(error_cls, error_msg) (error_cls NULL means
+ * java.io.IOException; a class cmd_exception_known() rejects becomes an
+ * IOException "error_cls: error_msg").  For FileSystemException and its
+ * subclasses (NoSuchFileException...) error_msg is the path.
+ */
 int cmd_put_pos_eof(struct wbuf *out, int32_t io_id, int32_t oid,
-    int32_t request_id, const char *error_msg);
+    int32_t request_id, const char *error_cls, const char *error_msg);
 int cmd_put_pos_unexport(struct wbuf *out, int32_t io_id, int32_t oid);
 int cmd_put_pos_ack(struct wbuf *out, int32_t oid, int32_t size);
 int cmd_put_pos_dead(struct wbuf *out, int32_t oid);

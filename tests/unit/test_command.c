@@ -409,7 +409,7 @@ test_structure(const char *fix)
 	compare_built(fix, "ProxyOutputStream$Flush", "*/conn*-rx-cmd*.bin",
 	    CMD_POS_FLUSH, NULL, &w);
 	wbuf_reset(&w);
-	cmd_put_pos_eof(&w, 3, 4, 0, NULL);
+	cmd_put_pos_eof(&w, 3, 4, 0, NULL, NULL);
 	compare_built(fix, "ProxyOutputStream$EOF", "*/conn*-rx-cmd*.bin",
 	    CMD_POS_EOF, NULL, &w);
 	wbuf_reset(&w);
@@ -669,6 +669,7 @@ test_roundtrip(void)
 	struct cmd		 c;
 	struct jser_doc		*doc;
 	struct jser_node	*b;
+	const char		*s;
 	static const uint8_t	 data[] = { 1, 2, 3, 4, 5, 6, 7 };
 	uint8_t			*proxy, *raw;
 	size_t			 plen, rlen;
@@ -696,11 +697,29 @@ test_roundtrip(void)
 	RT(cmd_put_pos_flush(&w, 12, 4, 3), c.kind == CMD_POS_FLUSH &&
 	    c.io_id == 12 && c.oid == 4 && c.request_id == 3,
 	    "ProxyOutputStream$Flush");
-	RT(cmd_put_pos_eof(&w, 13, 4, 3, NULL), c.kind == CMD_POS_EOF &&
+	RT(cmd_put_pos_eof(&w, 13, 4, 3, NULL, NULL), c.kind == CMD_POS_EOF &&
 	    c.io_id == 13 && c.error == NULL, "ProxyOutputStream$EOF");
-	RT(cmd_put_pos_eof(&w, 14, 4, 3, "broken"), c.kind == CMD_POS_EOF &&
-	    c.error != NULL && jser_instance_of(c.error,
-	    "java.io.IOException"), "ProxyOutputStream$EOF with error");
+	RT(cmd_put_pos_eof(&w, 14, 4, 3, NULL, "broken"),
+	    c.kind == CMD_POS_EOF && c.error != NULL &&
+	    strcmp(jser_class_name(c.error), "java.io.IOException") == 0 &&
+	    jser_field_string(c.error, "detailMessage", &s) == PROTO_OK &&
+	    s != NULL && strcmp(s, "broken") == 0,
+	    "ProxyOutputStream$EOF with an IOException");
+	RT(cmd_put_pos_eof(&w, 15, 4, 3, "java.nio.file.NoSuchFileException",
+	    "/w/missing"), c.kind == CMD_POS_EOF && c.error != NULL &&
+	    strcmp(jser_class_name(c.error),
+	    "java.nio.file.NoSuchFileException") == 0 &&
+	    jser_instance_of(c.error, "java.io.IOException") &&
+	    jser_field_string(c.error, "file", &s) == PROTO_OK && s != NULL &&
+	    strcmp(s, "/w/missing") == 0 &&
+	    jser_field_string(c.error, "detailMessage", &s) == PROTO_OK &&
+	    s == NULL, "ProxyOutputStream$EOF with NoSuchFileException(path)");
+	RT(cmd_put_pos_eof(&w, 16, 4, 3, "org.example.Weird", "odd"),
+	    c.kind == CMD_POS_EOF && c.error != NULL &&
+	    strcmp(jser_class_name(c.error), "java.io.IOException") == 0 &&
+	    jser_field_string(c.error, "detailMessage", &s) == PROTO_OK &&
+	    s != NULL && strcmp(s, "org.example.Weird: odd") == 0,
+	    "ProxyOutputStream$EOF: unknown class -> IOException naming it");
 	RT(cmd_put_pos_unexport(&w, 15, 4), c.kind == CMD_POS_UNEXPORT &&
 	    c.io_id == 15 && c.oid == 4, "ProxyOutputStream$Unexport");
 	RT(cmd_put_pos_ack(&w, 4, 8192), c.kind == CMD_POS_ACK &&
