@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
 #include "agent/connect.h"
@@ -229,18 +228,15 @@ connect_loop(struct agent_conf *conf, volatile int *stop)
 int
 connect_run(struct agent_conf *conf, volatile int *stop)
 {
-	bool	 curl = conf->websocket || conf->direct == NULL;
 	int	 rc;
 
 	if (connect_start_us == -1)
 		connect_mark_start();
-	/* -direct needs no HTTP: spare libcurl's (and its TLS's) set-up */
-	if (curl && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_error("libcurl initialisation failed");
-		return 1;
-	}
+	/*
+	 * libcurl is set up on its first use only (discovery_curl_init):
+	 * plain http and -direct never need it.
+	 */
 	rc = connect_loop(conf, stop);
-	if (curl)
-		curl_global_cleanup();
+	discovery_curl_cleanup();
 	return rc;
 }

@@ -3,21 +3,35 @@
  * JnlpAgentEndpointResolver, JnlpAgentEndpointConfigurator, HostPort).
  *
  * GET <url>tcpSlaveAgentListener/ must answer 200 with the JNLP port and
- * the instance identity in its headers.  All HTTP goes through libcurl,
- * which also applies http_proxy/https_proxy/no_proxy.
+ * the instance identity in its headers.  Plain http with no proxy
+ * variable set goes through the small HTTP/1.1 client below; everything
+ * else (https, -cert, proxies and no_proxy, redirects) through libcurl,
+ * which jnagent loads only then (agent/lazy.h).
  */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -29,6 +43,7 @@
 #define DISCOVERY_CONNECT_TIMEOUT_MS	30000L
 #define DISCOVERY_READ_TIMEOUT_S	60L
 #define DISCOVERY_HDR_MAX		1024
+#define DISCOVERY_HEAD_MAX		16384
 
 struct discovery_hdrs {
 	char	port[16];
@@ -290,6 +305,391 @@ discovery_apply_tunnel(struct discovery_endpoint *ep, const char *tunnel)
 	return 0;
 }
 
+/* ---- the built-in HTTP/1.1 client ----------------------------------- */
+
+long long
+discovery_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static pthread_once_t	 discovery_curl_once = PTHREAD_ONCE_INIT;
+static int		 discovery_curl_inited;
+
+static void
+discovery_curl_init_once(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		discovery_curl_inited = 1;
+	else
+		log_error("libcurl initialisation failed");
+}
+
+void
+discovery_curl_init(void)
+{
+	pthread_once(&discovery_curl_once, discovery_curl_init_once);
+}
+
+void
+discovery_curl_cleanup(void)
+{
+	if (discovery_curl_inited) {
+		curl_global_cleanup();
+		discovery_curl_inited = 0;
+	}
+}
+
+/* Would libcurl use a proxy from the environment?  Then let it. */
+static bool
+discovery_proxy_env(void)
+{
+	static const char *const vars[] = {
+		"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"
+	};
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if ((v = getenv(vars[i])) != NULL && *v != '\0')
+			return true;
+	return false;
+}
+
+int
+discovery_plain_url(const char *url, struct discovery_url *u)
+{
+	const char	*p, *a, *ae, *h, *he, *port = NULL;
+	size_t		 hl, n;
+	long		 v;
+	char		*end;
+
+	memset(u, 0, sizeof(*u));
+	if (discovery_proxy_env() || strncasecmp(url, "http://", 7) != 0)
+		return -1;
+	a = url + 7;
+	for (p = url; *p != '\0'; p++)		/* controls, spaces, ?, # */
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '?' ||
+		    *p == '#' || *p == '\\')
+			return -1;
+	ae = a + strcspn(a, "/");
+	if (memchr(a, '@', (size_t)(ae - a)) != NULL)
+		return -1;			/* user info: libcurl */
+	if (*a == '[') {
+		h = a + 1;
+		if ((he = memchr(h, ']', (size_t)(ae - h))) == NULL)
+			return -1;
+		for (p = h; p < he; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
+				return -1;
+		p = he + 1;
+	} else {
+		h = a;
+		he = a + strcspn(a, ":/");
+		if (he > ae)
+			he = ae;
+		for (p = h; p < he; p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' &&
+			    *p != '-' && *p != '_')
+				return -1;
+		p = he;
+	}
+	hl = (size_t)(he - h);
+	if (hl == 0 || hl >= sizeof(u->host))
+		return -1;
+	if (p < ae) {
+		if (*p != ':')
+			return -1;
+		port = p + 1;
+	}
+	u->port = 80;
+	if (port != NULL && port < ae) {
+		if (!isdigit((unsigned char)*port))
+			return -1;
+		errno = 0;
+		v = strtol(port, &end, 10);
+		if (errno != 0 || end != ae || v < 1 || v > 65535)
+			return -1;
+		u->port = (int)v;
+	}
+	memcpy(u->host, h, hl);
+	u->host[hl] = '\0';
+	n = (size_t)(ae - a);
+	if (n >= sizeof(u->hostport))
+		return -1;
+	memcpy(u->hostport, a, n);
+	u->hostport[n] = '\0';
+	if (n > 0 && u->hostport[n - 1] == ':')	/* "host:" */
+		u->hostport[n - 1] = '\0';
+	if ((size_t)snprintf(u->path, sizeof(u->path), "%s",
+	    *ae == '\0' ? "/" : ae) >= sizeof(u->path))
+		return -1;
+	return 0;
+}
+
+/* 1 ready, 0 timeout, -1 error, -2 stopped. */
+static int
+discovery_wait(int fd, short events, long long deadline, volatile int *stop)
+{
+	struct pollfd	 pfd;
+	long long	 left;
+	int		 r;
+
+	for (;;) {
+		if (stop != NULL && *stop)
+			return -2;
+		if ((left = deadline - discovery_now_ms()) <= 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > 250 ? 250 : (int)left);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r > 0)
+			return 1;
+	}
+}
+
+int
+discovery_tcp_connect(const char *host, int port, long long deadline,
+    volatile int *stop, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 pstr[16];
+	socklen_t	 sl;
+	int		 fd = -1, r, e, soerr = 0, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(pstr, sizeof(pstr), "%d", port);
+	if ((e = getaddrinfo(host, pstr, &hints, &res)) != 0) {
+		discovery_seterr(err, errlen, "cannot resolve %.100s: %s",
+		    host, gai_strerror(e));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			soerr = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		soerr = errno;
+		if (errno == EINPROGRESS) {
+			r = discovery_wait(fd, POLLOUT, deadline, stop);
+			if (r == -2) {
+				close(fd);
+				freeaddrinfo(res);
+				discovery_seterr(err, errlen, "stopped");
+				return -2;
+			}
+			sl = sizeof(soerr);
+			if (r == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR,
+			    &soerr, &sl) == 0 && soerr == 0)
+				break;
+			if (r == 0)
+				soerr = ETIMEDOUT;
+		}
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		discovery_seterr(err, errlen, "cannot connect to %.100s port "
+		    "%d: %s", host, port, strerror(soerr));
+		return -1;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+char *
+discovery_auth_header(const char *cred)
+{
+	char	*b, *h;
+
+	if ((b = jnlp4_b64_encode((const uint8_t *)cred, strlen(cred))) ==
+	    NULL)
+		return NULL;
+	if (asprintf(&h, "Authorization: Basic %s\r\n", b) == -1)
+		h = NULL;
+	explicit_bzero(b, strlen(b));
+	free(b);
+	return h;
+}
+
+/*
+ * OpenSSL's one-time set-up (library and provider initialisation, the
+ * DRBG, the TLS client method's tables) costs a few ms on first use;
+ * done while the controller prepares its discovery answer, it is off the
+ * critical path.  with_tls: the TLS handshake comes next (JNLP4).
+ */
+static void
+discovery_warm_crypto(int with_tls)
+{
+	static int	 done_rand, done_tls;	/* connect loop thread only */
+	unsigned char	 b;
+	SSL_CTX		*ctx;
+
+	if (!done_rand) {
+		done_rand = 1;
+		(void)RAND_bytes(&b, 1);
+	}
+	if (with_tls && !done_tls) {
+		done_tls = 1;
+		if ((ctx = SSL_CTX_new(TLS_client_method())) != NULL)
+			SSL_CTX_free(ctx);
+	}
+	ERR_clear_error();
+}
+
+/*
+ * GET u with the built-in client; header lines (status line first, each
+ * with its CRLF) go to hcb like libcurl's CURLOPT_HEADERFUNCTION.  The
+ * body is not read.  Returns the HTTP status, 0 for a redirect (libcurl
+ * follows those), or -1 with err ("stopped" when *stop was set).
+ */
+static long
+discovery_plain_get(const struct agent_conf *conf, const char *url,
+    const struct discovery_url *u, const char *extra,
+    size_t (*hcb)(char *, size_t, size_t, void *), void *harg,
+    int warm_tls, volatile int *stop, char *err, size_t errlen)
+{
+	char		*req = NULL, *auth = NULL, *head = NULL, *line, *eol;
+	long long	 deadline, cdeadline;
+	size_t		 have = 0, off, reqlen, hlen;
+	ssize_t		 n;
+	long		 status = -1;
+	int		 fd, code = 0;
+
+	deadline = discovery_now_ms() + DISCOVERY_READ_TIMEOUT_S * 1000;
+	cdeadline = discovery_now_ms() + DISCOVERY_CONNECT_TIMEOUT_MS;
+	if (conf->credentials != NULL &&
+	    (auth = discovery_auth_header(conf->credentials)) == NULL) {
+		discovery_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (asprintf(&req, "GET %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "User-Agent: jnagent/" PACKAGE_VERSION "\r\n"
+	    "Accept: */*\r\n"
+	    "%s%s"
+	    "Connection: close\r\n"
+	    "\r\n", u->path, u->hostport, auth != NULL ? auth : "",
+	    extra != NULL ? extra : "") == -1) {
+		req = NULL;
+		discovery_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((fd = discovery_tcp_connect(u->host, u->port, cdeadline < deadline ?
+	    cdeadline : deadline, stop, err, errlen)) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		discovery_seterr(err, errlen, "%.200s: %s", url, why);
+		goto out;
+	}
+	reqlen = strlen(req);
+	for (off = 0; off < reqlen; ) {
+		n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    discovery_wait(fd, POLLOUT, deadline, stop) == 1)
+			continue;
+		discovery_seterr(err, errlen, "%.200s: %s", url,
+		    stop != NULL && *stop ? "stopped" : n == -1 &&
+		    errno != EAGAIN ? strerror(errno) : "send timed out");
+		goto close;
+	}
+	discovery_warm_crypto(warm_tls);
+	if ((head = malloc(DISCOVERY_HEAD_MAX + 1)) == NULL) {
+		discovery_seterr(err, errlen, "out of memory");
+		goto close;
+	}
+	for (;;) {
+		head[have] = '\0';
+		if ((eol = strstr(head, "\r\n\r\n")) != NULL) {
+			hlen = (size_t)(eol - head) + 4;
+			if (sscanf(head, "HTTP/1.%*1[01] %3d", &code) != 1 ||
+			    code < 100) {
+				discovery_seterr(err, errlen, "%.200s: not an "
+				    "HTTP response", url);
+				goto close;
+			}
+			if (code >= 200)
+				break;
+			/* 1xx: another head follows. */
+			memmove(head, head + hlen, have - hlen);
+			have -= hlen;
+			continue;
+		}
+		if (have == DISCOVERY_HEAD_MAX) {
+			discovery_seterr(err, errlen, "%.200s: response header "
+			    "too long", url);
+			goto close;
+		}
+		n = recv(fd, head + have, DISCOVERY_HEAD_MAX - have, 0);
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			discovery_seterr(err, errlen, "%.200s: connection "
+			    "closed before the response", url);
+			goto close;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    discovery_wait(fd, POLLIN, deadline, stop) == 1)
+			continue;
+		discovery_seterr(err, errlen, "%.200s: %s", url,
+		    stop != NULL && *stop ? "stopped" : errno != EAGAIN &&
+		    errno != EWOULDBLOCK ? strerror(errno) :
+		    "timed out waiting for the response");
+		goto close;
+	}
+	if (code >= 300 && code < 400) {
+		status = 0;			/* libcurl follows it */
+		goto close;
+	}
+	eol[2] = '\0';				/* keep the last CRLF */
+	for (line = head; *line != '\0'; line = eol + 2) {
+		if ((eol = strstr(line, "\r\n")) == NULL)
+			break;
+		if (hcb != NULL)
+			(void)hcb(line, 1, (size_t)(eol - line) + 2, harg);
+	}
+	status = code;
+close:
+	close(fd);
+out:
+	if (req != NULL) {
+		explicit_bzero(req, strlen(req));
+		free(req);
+	}
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	free(head);
+	return status;
+}
+
 /* Try one -url.  0 or -1 with err. */
 static int
 discovery_try(const struct agent_conf *conf, const char *url,
@@ -297,13 +697,15 @@ discovery_try(const struct agent_conf *conf, const char *url,
     size_t errlen)
 {
 	struct discovery_hdrs	 h;
+	struct discovery_url	 pu;
 	struct curl_slist	*hdrs = NULL;
-	CURL			*c;
+	CURL			*c = NULL;
 	CURLcode		 cr;
 	char			 full[4096], nh[512], why[128];
 	const char		*port;
 	long			 status = 0;
 	int			 r = -1, p;
+	bool			 plain;
 
 	memset(&h, 0, sizeof(h));
 	if ((size_t)snprintf(full, sizeof(full), "%stcpSlaveAgentListener/",
@@ -311,28 +713,43 @@ discovery_try(const struct agent_conf *conf, const char *url,
 		discovery_seterr(err, errlen, "URL too long");
 		return -1;
 	}
-	if ((c = curl_easy_init()) == NULL) {
-		discovery_seterr(err, errlen, "curl_easy_init failed");
-		return -1;
-	}
-	discovery_curl_setup(c, conf, 1, DISCOVERY_READ_TIMEOUT_S, stop);
-	snprintf(nh, sizeof(nh), "Node-Name: %s", conf->name);
-	hdrs = curl_slist_append(hdrs, nh);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, discovery_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discovery_discard);
 	log_debug("GET %.200s", full);
-	if ((cr = curl_easy_perform(c)) != CURLE_OK) {
-		discovery_seterr(err, errlen, "%.200s: %s", full,
-		    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
-		    curl_easy_strerror(cr));
-		goto out;
+	plain = discovery_plain_url(full, &pu) == 0;
+	if (plain) {
+		snprintf(nh, sizeof(nh), "Node-Name: %s\r\n", conf->name);
+		if ((status = discovery_plain_get(conf, full, &pu, nh,
+		    discovery_header, &h, 1, stop, err, errlen)) == -1)
+			return -1;
+		if (status == 0) {	/* a redirect: libcurl follows it */
+			memset(&h, 0, sizeof(h));
+			plain = false;
+		}
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (!plain) {
+		discovery_curl_init();
+		if ((c = curl_easy_init()) == NULL) {
+			discovery_seterr(err, errlen, "curl_easy_init failed");
+			return -1;
+		}
+		discovery_curl_setup(c, conf, 1, DISCOVERY_READ_TIMEOUT_S,
+		    stop);
+		snprintf(nh, sizeof(nh), "Node-Name: %s", conf->name);
+		hdrs = curl_slist_append(hdrs, nh);
+		curl_easy_setopt(c, CURLOPT_URL, full);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, discovery_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discovery_discard);
+		if ((cr = curl_easy_perform(c)) != CURLE_OK) {
+			discovery_seterr(err, errlen, "%.200s: %s", full,
+			    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
+			    curl_easy_strerror(cr));
+			goto out;
+		}
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	}
 	if (status != 200) {
 		discovery_seterr(err, errlen, "%.200s: HTTP %ld%s", full,
 		    status, status == 404 ? " (is the TCP agent port "
@@ -368,7 +785,11 @@ discovery_try(const struct agent_conf *conf, const char *url,
 		    full, why);
 		goto out;
 	}
-	if (discovery_url_host(url, ep->tls_host, sizeof(ep->tls_host)) != 0) {
+	if (discovery_plain_url(url, &pu) == 0 &&
+	    strlen(pu.host) < sizeof(ep->tls_host))
+		memcpy(ep->tls_host, pu.host, strlen(pu.host) + 1);
+	else if (discovery_url_host(url, ep->tls_host,
+	    sizeof(ep->tls_host)) != 0) {
 		discovery_seterr(err, errlen, "%.200s: cannot parse the host",
 		    url);
 		discovery_endpoint_free(ep);
@@ -383,8 +804,10 @@ discovery_try(const struct agent_conf *conf, const char *url,
 	    h.min_version);
 	r = 0;
 out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	if (c != NULL) {
+		curl_slist_free_all(hdrs);
+		curl_easy_cleanup(c);
+	}
 	return r;
 }
 
@@ -460,10 +883,17 @@ long
 discovery_get_status(const struct agent_conf *conf, const char *url,
     volatile int *stop, char *err, size_t errlen)
 {
+	struct discovery_url	 pu;
 	CURL		*c;
 	CURLcode	 cr;
 	long		 status = -1;
 
+	if (discovery_plain_url(url, &pu) == 0 &&
+	    (status = discovery_plain_get(conf, url, &pu, NULL, NULL, NULL,
+	    0, stop, err, errlen)) != 0)
+		return status;
+	status = -1;		/* plain http redirected, or not plain */
+	discovery_curl_init();
 	if ((c = curl_easy_init()) == NULL) {
 		discovery_seterr(err, errlen, "curl_easy_init failed");
 		return -1;

@@ -1,6 +1,7 @@
 /*
  * discovery.h: find the controller's TCP agent endpoint (spec §1):
- * GET <url>tcpSlaveAgentListener/ with libcurl, or -direct; -tunnel;
+ * GET <url>tcpSlaveAgentListener/ (built-in HTTP client or libcurl), or
+ * -direct; -tunnel;
  * plus the HTTP helpers the WebSocket transport shares (curl options,
  * the GET <url>login readiness probe, version comparison).
  */
@@ -49,6 +50,48 @@ void discovery_curl_setup(CURL *c, const struct agent_conf *conf,
  */
 long discovery_get_status(const struct agent_conf *conf, const char *url,
     volatile int *stop, char *err, size_t errlen);
+
+/*
+ * The built-in HTTP/1.1 client.  Plain http:// with no proxy variable
+ * set (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is the common case
+ * (a controller on the same host or LAN); jnagent then speaks HTTP
+ * itself and libcurl, loaded on first use (agent/lazy.h), is never
+ * loaded.  https, proxies, redirects and URLs with user info, a query or
+ * unusual host names still go through libcurl, as before.
+ */
+struct discovery_url {
+	char	 host[256];	/* without IPv6 brackets */
+	char	 hostport[300];	/* the Host header: host[:port] as written */
+	int	 port;
+	char	 path[3072];	/* "/..." */
+};
+
+/*
+ * Split url for the built-in client: 0 when it is a plain http URL with
+ * no proxy to apply, -1 when libcurl must handle it.
+ */
+int discovery_plain_url(const char *url, struct discovery_url *u);
+
+/*
+ * Open a TCP connection (non-blocking descriptor, TCP_NODELAY) to
+ * host:port before deadline (CLOCK_MONOTONIC ms).  The descriptor, or -1
+ * with err, or -2 when *stop was set.
+ */
+int discovery_tcp_connect(const char *host, int port, long long deadline,
+    volatile int *stop, char *err, size_t errlen);
+
+/* CLOCK_MONOTONIC in ms. */
+long long discovery_now_ms(void);
+
+/* "Authorization: Basic <base64(cred)>\r\n" (caller bzeroes and frees). */
+char *discovery_auth_header(const char *cred);
+
+/*
+ * curl_global_init() once, before the first libcurl transfer; and its
+ * cleanup at exit (a no-op when libcurl was never needed).
+ */
+void discovery_curl_init(void);
+void discovery_curl_cleanup(void);
 
 /*
  * Compare versions by Jenkins VersionNumber-like rules: items split at

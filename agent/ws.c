@@ -4,11 +4,20 @@
  *
  * libcurl (CURLOPT_CONNECT_ONLY) makes the connection, including TLS
  * for wss: and a CONNECT tunnel through http_proxy/https_proxy; bytes
- * then move with curl_easy_send/curl_easy_recv.  The upgrade request and
+ * then move with curl_easy_send/curl_easy_recv.  For plain ws: with no
+ * proxy variable set, a plain TCP socket does instead (libcurl is then
+ * never loaded, see agent/lazy.h and discovery_plain_url).  The upgrade
+ * request and
  * response are written/parsed here; wslay's event API frames messages,
  * answers pings and sends the close frame.  Bytes that arrived behind
  * the 101 response are replayed to wslay before the socket is read.
  */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -38,7 +48,7 @@
 
 struct ws {
 	struct transport	 t;	/* first: the channel sees only this */
-	CURL			*curl;
+	CURL			*curl;	/* NULL: plain socket fd */
 	curl_socket_t		 fd;
 	wslay_event_context_ptr	 ctx;
 	uint8_t			*in;	/* received payload bytes */
@@ -113,6 +123,76 @@ ws_accept_key(const char *key, char *out)
 	free(b);
 }
 
+/* ---- connection I/O: libcurl's, or the plain socket's ----------------- */
+
+/*
+ * One non-blocking read: 0 with *n bytes (0: the peer closed), 1 when
+ * nothing is there yet, -1 on error (*why).
+ */
+static int
+ws_io_recv(struct ws *w, void *buf, size_t len, size_t *n, const char **why)
+{
+	CURLcode	 cr;
+	ssize_t		 r;
+
+	*n = 0;
+	if (w->curl != NULL) {
+		cr = curl_easy_recv(w->curl, buf, len, n);
+		if (cr == CURLE_AGAIN)
+			return 1;
+		if (cr != CURLE_OK) {
+			*why = curl_easy_strerror(cr);
+			return -1;
+		}
+		return 0;
+	}
+	while ((r = recv(w->fd, buf, len, MSG_DONTWAIT)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 1;
+		*why = strerror(errno);
+		return -1;
+	}
+	*n = (size_t)r;
+	return 0;
+}
+
+/* One non-blocking write: 0 with *n bytes sent, 1 would block, -1 error. */
+static int
+ws_io_send(struct ws *w, const void *buf, size_t len, size_t *n,
+    const char **why)
+{
+	CURLcode	 cr;
+	ssize_t		 r;
+
+	*n = 0;
+	if (w->curl != NULL) {
+		cr = curl_easy_send(w->curl, buf, len, n);
+		if (cr == CURLE_AGAIN || (cr == CURLE_OK && *n == 0))
+			return 1;
+		if (cr != CURLE_OK) {
+			*why = curl_easy_strerror(cr);
+			return -1;
+		}
+		return 0;
+	}
+	while ((r = send(w->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)) ==
+	    -1 && errno == EINTR)
+		;
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 1;
+		*why = strerror(errno);
+		return -1;
+	}
+	if (r == 0)
+		return 1;
+	*n = (size_t)r;
+	return 0;
+}
+
 /* ---- wslay callbacks ------------------------------------------------- */
 
 static ssize_t
@@ -121,7 +201,8 @@ ws_cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 {
 	struct ws	*w = arg;
 	size_t		 n;
-	CURLcode	 cr;
+	const char	*why = "";
+	int		 r;
 
 	if (w->rawoff < w->rawlen) {
 		n = w->rawlen - w->rawoff;
@@ -132,14 +213,14 @@ ws_cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		w->last_rx = ws_now_ms();
 		return (ssize_t)n;
 	}
-	cr = curl_easy_recv(w->curl, buf, len, &n);
-	if (cr == CURLE_AGAIN) {
+	r = ws_io_recv(w, buf, len, &n, &why);
+	if (r == 1) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if (cr != CURLE_OK) {
+	if (r != 0) {
 		snprintf(w->t.err, sizeof(w->t.err), "WebSocket read: %s",
-		    curl_easy_strerror(cr));
+		    why);
 		w->ioerr = 1;
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
@@ -159,16 +240,17 @@ ws_cb_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
 {
 	struct ws	*w = arg;
 	size_t		 n = 0;
-	CURLcode	 cr;
+	const char	*why = "";
+	int		 r;
 
-	cr = curl_easy_send(w->curl, data, len, &n);
-	if (cr == CURLE_AGAIN || (cr == CURLE_OK && n == 0)) {
+	r = ws_io_send(w, data, len, &n, &why);
+	if (r == 1) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if (cr != CURLE_OK) {
+	if (r != 0) {
 		snprintf(w->t.err, sizeof(w->t.err), "WebSocket write: %s",
-		    curl_easy_strerror(cr));
+		    why);
 		w->ioerr = 1;
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
@@ -379,7 +461,9 @@ ws_free(struct ws *w)
 	if (w->ctx != NULL)
 		wslay_event_context_free(w->ctx);
 	if (w->curl != NULL)
-		curl_easy_cleanup(w->curl);
+		curl_easy_cleanup(w->curl);	/* closes fd */
+	else if (w->fd != CURL_SOCKET_BAD)
+		close(w->fd);
 	free(w->in);
 	free(w->raw);
 	free(w);
@@ -412,24 +496,38 @@ static const struct transport_ops ws_ops = {
 
 /* ---- the upgrade ----------------------------------------------------- */
 
+/* TCP keepalive as libcurl's CURLOPT_TCP_KEEPALIVE sets it (60 s, 60 s). */
+static void
+ws_keepalive(int fd)
+{
+	int	 one = 1, secs = 60;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+#ifdef TCP_KEEPIDLE
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
+#endif
+#ifdef TCP_KEEPINTVL
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof(secs));
+#endif
+}
+
 static int
 ws_send_all(struct ws *w, const char *p, size_t n, long long deadline,
     volatile int *stop, char *err, size_t errlen)
 {
 	size_t		 sent;
-	CURLcode	 cr;
+	const char	*why = "";
 	int		 r;
 
 	while (n > 0) {
-		cr = curl_easy_send(w->curl, p, n, &sent);
-		if (cr == CURLE_OK && sent > 0) {
+		r = ws_io_send(w, p, n, &sent, &why);
+		if (r == 0) {
 			p += sent;
 			n -= sent;
 			continue;
 		}
-		if (cr != CURLE_AGAIN && cr != CURLE_OK) {
-			ws_seterr(err, errlen, "sending the upgrade: %s",
-			    curl_easy_strerror(cr));
+		if (r == -1) {
+			ws_seterr(err, errlen, "sending the upgrade: %s", why);
 			return -1;
 		}
 		if ((r = ws_wait(w->fd, POLLOUT, deadline, stop)) != 1) {
@@ -450,15 +548,15 @@ ws_read_head(struct ws *w, char *buf, size_t cap, size_t have, int want_head,
     long long deadline, volatile int *stop, char *err, size_t errlen)
 {
 	size_t		 n;
-	CURLcode	 cr;
-	int		 r;
+	const char	*why = "";
+	int		 r, io;
 
 	while (have < cap) {
 		if (want_head && have >= 4 &&
 		    memmem(buf, have, "\r\n\r\n", 4) != NULL)
 			return (ssize_t)have;
-		cr = curl_easy_recv(w->curl, buf + have, cap - have, &n);
-		if (cr == CURLE_OK && n == 0) {
+		io = ws_io_recv(w, buf + have, cap - have, &n, &why);
+		if (io == 0 && n == 0) {
 			if (want_head) {
 				ws_seterr(err, errlen, "connection closed "
 				    "during the WebSocket upgrade");
@@ -466,15 +564,15 @@ ws_read_head(struct ws *w, char *buf, size_t cap, size_t have, int want_head,
 			}
 			return (ssize_t)have;
 		}
-		if (cr == CURLE_OK) {
+		if (io == 0) {
 			have += n;
 			continue;
 		}
-		if (cr != CURLE_AGAIN) {
+		if (io == -1) {
 			if (!want_head)
 				return (ssize_t)have;
 			ws_seterr(err, errlen, "reading the upgrade response: "
-			    "%s", curl_easy_strerror(cr));
+			    "%s", why);
 			return -1;
 		}
 		if ((r = ws_wait(w->fd, POLLIN, deadline, stop)) != 1) {
@@ -570,12 +668,16 @@ static char *
 ws_request(const struct agent_conf *conf, const char *path,
     const char *hosthdr, const char *key, const char *cookie)
 {
-	char	*cap, *req = NULL, *extra = NULL, *tmp, *eq;
+	char	*cap, *req = NULL, *extra = NULL, *auth = NULL, *tmp, *eq;
 	size_t	 elen = 0, n;
 	int	 i;
 
 	if ((cap = jnlp4_capability_encode(JNAGENT_CAPABILITY)) == NULL)
 		return NULL;
+	/* -credentials: Basic auth, for a controller behind an auth proxy */
+	if (conf->credentials != NULL &&
+	    (auth = discovery_auth_header(conf->credentials)) == NULL)
+		goto out;
 	if ((extra = strdup("")) == NULL)
 		goto out;
 	for (i = 0; i < conf->nws_headers; i++) {
@@ -600,15 +702,20 @@ ws_request(const struct agent_conf *conf, const char *path,
 	    "Secret-Key: %s\r\n"
 	    "X-Remoting-Capability: %s\r\n"
 	    "%s%s%s"
-	    "%s"
+	    "%s%s"
 	    "\r\n", path, hosthdr, key, conf->name, conf->secret, cap,
 	    cookie != NULL && *cookie ? "Connection-Cookie: " : "",
 	    cookie != NULL && *cookie ? cookie : "",
-	    cookie != NULL && *cookie ? "\r\n" : "", extra) == -1)
+	    cookie != NULL && *cookie ? "\r\n" : "",
+	    auth != NULL ? auth : "", extra) == -1)
 		req = NULL;
 out:
 	free(cap);
 	free(extra);
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
 	return req;
 }
 
@@ -633,6 +740,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		.genmask_callback = ws_cb_genmask,
 		.on_msg_recv_callback = ws_cb_msg,
 	};
+	struct discovery_url pu;
 	struct ws	*w;
 	char		 curlurl[4096], hosthdr[512], path[3072], key[32];
 	char		 accept[29], val[256], line[160], statustext[64];
@@ -655,39 +763,65 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	w->t.ops = &ws_ops;
 	w->t.name = "WebSocket";
 	w->fd = CURL_SOCKET_BAD;
-	if (ws_url_parts(conf->urls[0], curlurl, sizeof(curlurl), hosthdr,
-	    sizeof(hosthdr), path, sizeof(path)) != 0) {
-		ws_seterr(err, errlen, "cannot parse -url %.200s",
-		    conf->urls[0]);
-		goto fail;
+	if (discovery_plain_url(conf->urls[0], &pu) == 0) {
+		/* Plain ws: without a proxy: our own socket, no libcurl. */
+		snprintf(hosthdr, sizeof(hosthdr), "%s", pu.hostport);
+		if ((size_t)snprintf(path, sizeof(path), "%s%swsagents/",
+		    pu.path, pu.path[strlen(pu.path) - 1] == '/' ? "" : "/") >=
+		    sizeof(path)) {
+			ws_seterr(err, errlen, "-url too long");
+			goto fail;
+		}
+		snprintf(curlurl, sizeof(curlurl), "http://%s%s", hosthdr,
+		    path);
+		log_info("connecting to %.200s", curlurl);
+		if ((r = discovery_tcp_connect(pu.host, pu.port,
+		    ws_now_ms() + WS_HANDSHAKE_TIMEOUT_MS, stop, val,
+		    sizeof(val))) < 0) {
+			ws_seterr(err, errlen, "%.200s: %s", curlurl, val);
+			if (r == -2)
+				*status = JNLP4_STOPPED;
+			goto fail;
+		}
+		w->fd = r;
+		if (!conf->no_keepalive)
+			ws_keepalive(w->fd);
+	} else {
+		if (ws_url_parts(conf->urls[0], curlurl, sizeof(curlurl),
+		    hosthdr, sizeof(hosthdr), path, sizeof(path)) != 0) {
+			ws_seterr(err, errlen, "cannot parse -url %.200s",
+			    conf->urls[0]);
+			goto fail;
+		}
+		discovery_curl_init();
+		if ((w->curl = curl_easy_init()) == NULL) {
+			ws_seterr(err, errlen, "curl_easy_init failed");
+			goto fail;
+		}
+		discovery_curl_setup(w->curl, conf, 0, 0, stop);
+		curl_easy_setopt(w->curl, CURLOPT_URL, curlurl);
+		curl_easy_setopt(w->curl, CURLOPT_CONNECT_ONLY, 1L);
+		curl_easy_setopt(w->curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
+		curl_easy_setopt(w->curl, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE,
+		    conf->no_keepalive ? 0L : 1L);
+		log_info("connecting to %.200s", curlurl);
+		if ((cr = curl_easy_perform(w->curl)) != CURLE_OK) {
+			ws_seterr(err, errlen, "%.200s: %s", curlurl,
+			    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
+			    curl_easy_strerror(cr));
+			if (cr == CURLE_ABORTED_BY_CALLBACK)
+				*status = JNLP4_STOPPED;
+			goto fail;
+		}
+		if (curl_easy_getinfo(w->curl, CURLINFO_ACTIVESOCKET, &fd) !=
+		    CURLE_OK || fd == CURL_SOCKET_BAD) {
+			ws_seterr(err, errlen, "no socket from libcurl");
+			goto fail;
+		}
+		w->fd = fd;
 	}
-	if ((w->curl = curl_easy_init()) == NULL) {
-		ws_seterr(err, errlen, "curl_easy_init failed");
-		goto fail;
-	}
-	discovery_curl_setup(w->curl, conf, 0, 0, stop);
-	curl_easy_setopt(w->curl, CURLOPT_URL, curlurl);
-	curl_easy_setopt(w->curl, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_HTTP_VERSION,
-	    (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE,
-	    conf->no_keepalive ? 0L : 1L);
-	log_info("connecting to %.200s", curlurl);
-	if ((cr = curl_easy_perform(w->curl)) != CURLE_OK) {
-		ws_seterr(err, errlen, "%.200s: %s", curlurl,
-		    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
-		    curl_easy_strerror(cr));
-		if (cr == CURLE_ABORTED_BY_CALLBACK)
-			*status = JNLP4_STOPPED;
-		goto fail;
-	}
-	if (curl_easy_getinfo(w->curl, CURLINFO_ACTIVESOCKET, &fd) !=
-	    CURLE_OK || fd == CURL_SOCKET_BAD) {
-		ws_seterr(err, errlen, "no socket from libcurl");
-		goto fail;
-	}
-	w->fd = fd;
 
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
 	    (k = jnlp4_b64_encode(nonce, sizeof(nonce))) == NULL) {

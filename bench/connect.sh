@@ -17,7 +17,8 @@
 # (perf stat task-clock, when perf works; includes /usr/bin/time's own
 # ~1 ms) is taken in separate runs, since perf's set-up would delay the
 # exec; unlike the times above it does not depend on the host's load.
-# Median, min and max over RUNS runs after WARM discarded warm-up runs.  Baseline in
+# Median, 90th percentile, min and max over RUNS runs after WARM
+# discarded warm-up runs.  Baseline in
 # the same controller: jnagent.testctl.TestAgent, a minimal Java agent on
 # the same protocol (a lower bound for the official agent.jar), JRUNS runs.
 # Then one more jnagent run under --scenario bench: ping round trip and
@@ -105,10 +106,11 @@ field() {	# field LINE NAME
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
-# stats "v1 v2 ...": "median min max" of integers
+# stats "v1 v2 ...": "median p90 min max" of integers (nearest rank)
 stats() {
 	echo "$1" | tr ' ' '\n' | grep . | sort -n |
-	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)], v[1], v[NR] }'
+	    awk '{ v[NR] = $1 } END { if (NR) { p = int((NR * 9 + 9) / 10);
+		if (p > NR) p = NR; print v[int((NR + 1) / 2)], v[p], v[1], v[NR] } }'
 }
 
 # ms with one decimal from µs
@@ -221,7 +223,7 @@ wait_exit "$CTL_PID" 10
 CTL_PID=
 grep -qx 'RESULT ok' "$T/ctl.out" || fail_run "controller: $(grep '^RESULT' "$T/ctl.out")"
 
-# column K of $T/KIND.runs as "median min max" (µs or kB)
+# column K of $T/KIND.runs as "median p90 min max" (µs or kB)
 col() {
 	stats "$(awk -v k="$2" '$k != "-" { print $k }' "$T/$1.runs" 2>/dev/null)"
 }
@@ -231,18 +233,19 @@ row() {	# row LABEL COLUMN UNIT [KIND-SUFFIX]
 	a=$(col "jnagent${4:-}" "$2")
 	b=$(col "jvm${4:-}" "$2")
 	[ -n "$a" ] || return 0
+	# 1 label, 2 unit, 3-6 jnagent median p90 min max, 7-10 JVM's
 	set -- "$1" "$3" $a $b
 	if [ "$2" = ms ]; then
-		printf '  %-22s %8s ms  [%s .. %s]' "$1" "$(ms "$3")" \
-		    "$(ms "$4")" "$(ms "$5")"
-		[ -n "${6:-}" ] && printf '   JVM agent %8s ms  [%s .. %s]  (x%s)' \
-		    "$(ms "$6")" "$(ms "$7")" "$(ms "$8")" \
-		    "$(awk -v a="$3" -v b="$6" 'BEGIN { printf "%.0f", (a > 0 ? b / a : 0) }')"
+		printf '  %-22s %7s ms  p90 %7s  [%s .. %s]' "$1" "$(ms "$3")" \
+		    "$(ms "$4")" "$(ms "$5")" "$(ms "$6")"
+		[ -n "${7:-}" ] && printf '   JVM agent %7s ms  p90 %7s  (x%s)' \
+		    "$(ms "$7")" "$(ms "$8")" \
+		    "$(awk -v a="$3" -v b="$7" 'BEGIN { printf "%.0f", (a > 0 ? b / a : 0) }')"
 	else
-		printf '  %-22s %8s kB  [%s .. %s]' "$1" "$3" "$4" "$5"
-		[ -n "${6:-}" ] && printf '   JVM agent %8s kB  [%s .. %s]  (x%s)' \
-		    "$6" "$7" "$8" \
-		    "$(awk -v a="$3" -v b="$6" 'BEGIN { printf "%.0f", (a > 0 ? b / a : 0) }')"
+		printf '  %-22s %7s kB  p90 %7s  [%s .. %s]' "$1" "$3" "$4" "$5" "$6"
+		[ -n "${7:-}" ] && printf '   JVM agent %7s kB  p90 %7s  (x%s)' \
+		    "$7" "$8" \
+		    "$(awk -v a="$3" -v b="$7" 'BEGIN { printf "%.0f", (a > 0 ? b / a : 0) }')"
 	fi
 	echo
 }
@@ -251,7 +254,7 @@ transport=JNLP4-connect
 [ -n "$WS" ] && transport=WebSocket
 [ -n "$DIRECT" ] && transport="JNLP4-connect, -direct"
 echo "jnagent connect bench: $transport, $RUNS runs (+$WARM warm-up), JVM baseline $JRUNS runs, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)${NICE:+, nice -10}"
-echo "  warm controller JVM; from agent exec, median [min .. max]:"
+echo "  warm controller JVM; from agent exec, median, p90 [min .. max]:"
 row "start -> first contact" 1 ms
 row "start -> TLS done" 2 ms
 row "start -> channel up" 3 ms

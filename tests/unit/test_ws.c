@@ -327,8 +327,11 @@ test_ok(void)
 
 	wsrv_start(&s, WS_OK);
 	conf_for(&c, s.port, url, sizeof(url));
+	c.credentials = "user:pa:ss";
 	t = ws_connect(&c, COOKIE, NULL, &st, err, sizeof(err));
 	ok(t != NULL && st == JNLP4_OK, "upgrade succeeds: %s", err);
+	ok(strstr(s.req, "\r\nAuthorization: Basic dXNlcjpwYTpzcw==\r\n") !=
+	    NULL, "-credentials as Basic auth on the upgrade");
 	ok(strncmp(s.req, "GET /jenkins/wsagents/ HTTP/1.1\r\n", 33) == 0,
 	    "request line");
 	ok(strstr(s.req, "\r\nUpgrade: websocket\r\n") != NULL &&
@@ -535,6 +538,128 @@ test_accept_key(void)
 	    "Sec-WebSocket-Accept of the RFC example");
 }
 
+/*
+ * A loopback HTTP CONNECT proxy for one connection: records the CONNECT
+ * request, then relays bytes to 127.0.0.1:target (whatever host the
+ * request named) until either side closes.
+ */
+struct cproxy {
+	int		 lfd, port, target;
+	char		 req[1024];
+	pthread_t	 th;
+};
+
+static void *
+cproxy_main(void *arg)
+{
+	static const char	 yes[] = "HTTP/1.1 200 Connection established"
+	    "\r\n\r\n";
+	struct cproxy		*x = arg;
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd[2];
+	char			 buf[4096];
+	size_t			 n = 0;
+	ssize_t			 r;
+	int			 fd, up, i;
+
+	if ((fd = accept(x->lfd, NULL, NULL)) == -1)
+		return NULL;
+	while (n < sizeof(x->req) - 1 && strstr(x->req, "\r\n\r\n") == NULL) {
+		if (read(fd, x->req + n, 1) != 1)
+			break;
+		n++;
+	}
+	up = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)x->target);
+	if (strncmp(x->req, "CONNECT ", 8) != 0 ||
+	    connect(up, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		close(up);
+		return NULL;
+	}
+	(void)!write(fd, yes, sizeof(yes) - 1);
+	for (;;) {
+		pfd[0].fd = fd;
+		pfd[1].fd = up;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, 5000) <= 0)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			if ((r = read(pfd[i].fd, buf, sizeof(buf))) <= 0)
+				goto out;
+			(void)!write(pfd[1 - i].fd, buf, (size_t)r);
+		}
+	}
+out:
+	close(fd);
+	close(up);
+	return NULL;
+}
+
+/* ws: through http_proxy: libcurl's CONNECT tunnel, -proxyCredentials. */
+static void
+test_proxy(void)
+{
+	struct cproxy		 x;
+	struct wsrv		 s;
+	struct agent_conf	 c;
+	struct transport	*t;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	enum jnlp4_status	 st;
+	char			 url[128], err[256], env[64], want[128];
+	uint8_t			 buf[16];
+
+	wsrv_start(&s, WS_OK);
+	memset(&x, 0, sizeof(x));
+	x.target = s.port;
+	x.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(x.lfd, (struct sockaddr *)&sin, sizeof(sin));
+	listen(x.lfd, 4);
+	getsockname(x.lfd, (struct sockaddr *)&sin, &sl);
+	x.port = ntohs(sin.sin_port);
+	pthread_create(&x.th, NULL, cproxy_main, &x);
+
+	snprintf(env, sizeof(env), "http://127.0.0.1:%d", x.port);
+	setenv("http_proxy", env, 1);
+	conf_for(&c, s.port, url, sizeof(url));
+	/* only the proxy "resolves" this name */
+	snprintf(url, sizeof(url), "http://controller.invalid:%d/jenkins/",
+	    s.port);
+	c.proxy_credentials = "pu:pp";
+	t = ws_connect(&c, NULL, NULL, &st, err, sizeof(err));
+	ok(t != NULL, "ws: upgrade through an HTTP CONNECT proxy: %s", err);
+	snprintf(want, sizeof(want), "CONNECT controller.invalid:%d HTTP/1.1\r\n",
+	    s.port);
+	ok(strncmp(x.req, want, strlen(want)) == 0 &&
+	    strstr(x.req, "\r\nProxy-Authorization: Basic cHU6cHA=\r\n") !=
+	    NULL, "proxy: CONNECT with Proxy-Authorization");
+	ok(strstr(s.req, "\r\nHost: controller.invalid:") != NULL &&
+	    strstr(s.req, "\r\nNode-Name: agent1\r\n") != NULL,
+	    "proxy: the upgrade went through the tunnel");
+	if (t != NULL) {
+		ok(transport_read(t, buf, 5, 2000) == 5 &&
+		    memcmp(buf, "\x00\x03one", 5) == 0 &&
+		    t->ops->send(t, (const uint8_t *)"\x00\x02hi\x80\x01!",
+		    7) == 0 && transport_read(t, buf, 5, 3000) == 5 &&
+		    memcmp(buf, "\x00\x03two", 5) == 0,
+		    "proxy: messages both ways through the tunnel");
+		t->ops->close(t);
+	}
+	wsrv_join(&s);
+	pthread_join(x.th, NULL);
+	close(x.lfd);
+	unsetenv("http_proxy");
+}
+
 int
 main(void)
 {
@@ -549,6 +674,7 @@ main(void)
 	test_ok();
 	test_refusals();
 	test_wss();
+	test_proxy();
 	curl_global_cleanup();
 	return done_testing();
 }
