@@ -81,6 +81,16 @@ arc_writer_new(enum arc_format fmt, arc_sink_fn sink, void *arg)
 	if (fmt == ARC_TGZ && archive_write_add_filter_gzip(w->a) !=
 	    ARCHIVE_OK)
 		goto fail;
+	/*
+	 * No zero padding after the gzip trailer or the zip directory:
+	 * libarchive pads the last block of the (compressed) output to
+	 * 10240 bytes by default, which Java's readers skip but which is
+	 * not what a Java agent writes.  A plain tar keeps its record
+	 * padding, as commons-compress writes it.
+	 */
+	if (fmt != ARC_TAR &&
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
+		goto fail;
 	if (archive_write_open2(w->a, w, NULL, w_write, NULL, NULL) !=
 	    ARCHIVE_OK)
 		goto fail;

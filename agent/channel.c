@@ -537,9 +537,11 @@ channel_pipe_write(struct hctx *h, int32_t oid, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* A pipe command with the next I/O id: flush (0), EOF (1), unexport (2). */
+/* A pipe command with the next I/O id: flush (0), EOF (1), unexport (2);
+ * an EOF carries the exception error_cls(error) if either is set. */
 static int
-pipe_op(struct hctx *h, int32_t oid, int op, const char *error)
+pipe_op(struct hctx *h, int32_t oid, int op, const char *error_cls,
+    const char *error)
 {
 	struct channel	*ch = h->ch;
 	struct rpipe	*rp;
@@ -559,7 +561,8 @@ pipe_op(struct hctx *h, int32_t oid, int op, const char *error)
 	if (op == 0)
 		r = cmd_put_pos_flush(&w, io, oid, h->req_id);
 	else if (op == 1)
-		r = cmd_put_pos_eof(&w, io, oid, h->req_id, error);
+		r = cmd_put_pos_eof(&w, io, oid, h->req_id, error_cls,
+		    error);
 	else
 		r = cmd_put_pos_unexport(&w, io, oid);
 	if (r == PROTO_OK)
@@ -577,19 +580,26 @@ pipe_op(struct hctx *h, int32_t oid, int op, const char *error)
 int
 channel_pipe_flush(struct hctx *h, int32_t oid)
 {
-	return pipe_op(h, oid, 0, NULL);
+	return pipe_op(h, oid, 0, NULL, NULL);
 }
 
 int
 channel_pipe_close(struct hctx *h, int32_t oid, const char *error)
 {
-	return pipe_op(h, oid, 1, error);
+	return pipe_op(h, oid, 1, NULL, error);
+}
+
+int
+channel_pipe_close_exc(struct hctx *h, int32_t oid, const char *error_cls,
+    const char *error)
+{
+	return pipe_op(h, oid, 1, error_cls, error);
 }
 
 int
 channel_pipe_unexport(struct hctx *h, int32_t oid)
 {
-	return pipe_op(h, oid, 2, NULL);
+	return pipe_op(h, oid, 2, NULL, NULL);
 }
 
 /* ---- agent-initiated requests ---- */

@@ -83,6 +83,11 @@ int channel_pipe_flush(struct hctx *h, int32_t oid);
 /* ProxyOutputStream$EOF (closes the controller's stream); error may be
  * NULL.  The pipe is forgotten afterwards. */
 int channel_pipe_close(struct hctx *h, int32_t oid, const char *error);
+/* The same with an error of class error_cls (NULL = java.io.IOException;
+ * see cmd_put_pos_eof(): for java.nio.file.FileSystemException and its
+ * subclasses error is the path). */
+int channel_pipe_close_exc(struct hctx *h, int32_t oid, const char *error_cls,
+    const char *error);
 /* ProxyOutputStream$Unexport: release without closing. */
 int channel_pipe_unexport(struct hctx *h, int32_t oid);
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -443,42 +444,68 @@ h_usable_space(struct hctx *h, const struct jser_node *c)
 	return disk_space(h, 2);
 }
 
+/*
+ * MD5 of the file at path as lower-case hex into hex[33].  0; -1 when it
+ * cannot be opened, -2 when reading fails, -3 when MD5 is unavailable;
+ * errno tells why.
+ */
 static int
-h_digest(struct hctx *h, const struct jser_node *c)
+md5_file(const char *path, char *hex)
 {
-	EVP_MD_CTX	*md;
+	EVP_MD_CTX	*md = NULL;
 	uint8_t		 buf[IO_CHUNK], out[EVP_MAX_MD_SIZE];
-	char		 hex[EVP_MAX_MD_SIZE * 2 + 1];
 	unsigned int	 olen = 0, i;
 	ssize_t		 n;
-	int		 fd, r = -1;
+	int		 fd, r = -3, e;
 
-	if ((fd = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return fail_nio(h, errno, h->file_path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
-		hctx_fail(h, EXC_IO, "MD5 is not available");
+		errno = ENOSYS;
 		goto out;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
-			    strerror(errno));
+			r = -2;
 			goto out;
 		}
 		EVP_DigestUpdate(md, buf, (size_t)n);
 	}
-	EVP_DigestFinal_ex(md, out, &olen);
+	if (EVP_DigestFinal_ex(md, out, &olen) != 1 || olen != 16) {
+		errno = ENOSYS;
+		goto out;
+	}
 	for (i = 0; i < olen; i++)
 		snprintf(hex + i * 2, 3, "%02x", out[i]);
 	hex[olen * 2] = '\0';
-	r = ret(h, hctx_string(h, hex));
+	r = 0;
 out:
+	e = errno;
 	EVP_MD_CTX_free(md);
 	close(fd);
+	errno = e;
 	return r;
+}
+
+static int
+h_digest(struct hctx *h, const struct jser_node *c)
+{
+	char	 hex[33];
+
+	switch (md5_file(h->file_path, hex)) {
+	case 0:
+		return ret(h, hctx_string(h, hex));
+	case -1:
+		return fail_nio(h, errno, h->file_path);
+	case -2:
+		return hctx_fail(h, EXC_IO, "%s: %s", h->file_path,
+		    strerror(errno));
+	default:
+		return hctx_fail(h, EXC_IO, "MD5 is not available");
+	}
 }
 
 /* The absolute form of h->file_path (not canonicalised); malloc'd. */
@@ -878,6 +905,96 @@ h_artifact_list_files(struct hctx *h, const struct jser_node *c)
 	    &l) == -1)
 		return -1;
 	r = ret(h, new_hashset(h, l.v, l.n));
+	names_free(&l);
+	return r;
+}
+
+/* A hudson.tasks.Fingerprinter$Record. */
+static struct jser_node *
+new_fp_record(struct hctx *h, bool produced, const char *rel,
+    const char *name, const char *md5)
+{
+	static const struct hfield f[] = {
+		{ 'Z', "produced", NULL },
+		{ 'L', "fileName", "Ljava/lang/String;" },
+		{ 'L', "md5sum", "Ljava/lang/String;" },
+		{ 'L', "relativePath", "Ljava/lang/String;" },
+	};
+	struct jser_node	*d, *o, *sn, *sm, *sr;
+
+	if ((d = hctx_desc(h, "hudson.tasks.Fingerprinter$Record", 1,
+	    SC_SERIALIZABLE, NULL, f, NF(f))) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (sn = new_cstr(h, name)) == NULL ||
+	    (sm = hctx_string(h, md5)) == NULL ||
+	    (sr = new_cstr(h, rel)) == NULL ||
+	    jser_set_prim(o, "produced", produced) != PROTO_OK ||
+	    jser_set_ref(o, "fileName", sn) != PROTO_OK ||
+	    jser_set_ref(o, "md5sum", sm) != PROTO_OK ||
+	    jser_set_ref(o, "relativePath", sr) != PROTO_OK)
+		return NULL;
+	return o;
+}
+
+/*
+ * Fingerprinter$FindRecords{targets, excludes, defaultExcludes,
+ * caseSensitive, buildTimestamp} -> ArrayList<Fingerprinter$Record>:
+ * for each file of the Ant scan, its MD5 and whether it was produced by
+ * this build (buildTimestamp <= mtime + 2 s, the VFAT margin).
+ */
+static int
+h_find_records(struct hctx *h, const struct jser_node *c)
+{
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct names		 l = { NULL, 0, 0, false };
+	struct jser_node	**items = NULL;
+	struct stat		 st;
+	const char		*inc, *exc, *name;
+	char			*p, hex[33];
+	int64_t			 ts, mtime;
+	size_t			 i;
+	int			 r = -1, mr;
+
+	inc = hctx_field_string(h, c, "targets");
+	exc = hctx_field_string(h, c, "excludes");
+	if (jser_field_long(c, "buildTimestamp", &ts) != PROTO_OK)
+		ts = 0;
+	if (glob_files(h, inc != NULL ? inc : "", exc,
+	    field_bool(c, "defaultExcludes", true),
+	    field_bool(c, "caseSensitive", true), 0, &l) == -1)
+		return -1;
+	if (l.n > 0 && (items = calloc(l.n, sizeof(*items))) == NULL) {
+		hctx_fail(h, EXC_IO, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		if ((p = path_join(h->file_path, l.v[i])) == NULL) {
+			hctx_fail(h, EXC_IO, "out of memory");
+			goto out;
+		}
+		mtime = 0;
+		if (stat(p, &st) == 0)
+			mtime = (int64_t)st.st_mtim.tv_sec * 1000 +
+			    st.st_mtim.tv_nsec / 1000000;
+		if ((mr = md5_file(p, hex)) != 0) {
+			hctx_fail(h, EXC_IO, "Failed to compute digest for "
+			    "%s: %s", p, mr == -3 ? "MD5 is not available" :
+			    strerror(errno));
+			free(p);
+			goto out;
+		}
+		free(p);
+		name = strrchr(l.v[i], '/');
+		name = name != NULL ? name + 1 : l.v[i];
+		if ((items[i] = new_fp_record(h, ts <= mtime + 2000, l.v[i],
+		    name, hex)) == NULL) {
+			hctx_fail(h, EXC_IO, "out of memory");
+			goto out;
+		}
+	}
+	r = ret(h, jval_arraylist(&jc, items, (uint32_t)l.n));
+out:
+	free(items);
 	names_free(&l);
 	return r;
 }
@@ -1396,11 +1513,12 @@ h_read(struct hctx *h, const struct jser_node *c)
 	if (opts_has(field_ref(c, "openOptions"), "NOFOLLOW_LINKS"))
 		flags |= O_NOFOLLOW;
 	if ((fd = open(h->file_path, flags)) == -1) {
-		snprintf(msg, sizeof(msg), "%s: %s",
-		    errno == ENOENT ? EXC_NOSUCH : errno == EACCES ?
-		    EXC_DENIED : errno == ELOOP ? EXC_FS : EXC_IO,
-		    h->file_path);
-		channel_pipe_close(h, oid, msg);
+		/* The exception Files.newInputStream() would raise. */
+		fail_nio(h, errno, h->file_path);
+		channel_pipe_close_exc(h, oid, h->exc_class, h->exc_msg);
+		/* The call itself succeeds: the reader sees the error. */
+		h->exc_class = NULL;
+		h->exc_msg[0] = '\0';
 		return ret_null(h);
 	}
 	r = stream_fd(h, fd, oid, err, sizeof(err));
@@ -1456,11 +1574,86 @@ pipe_sink_write(void *arg, const void *p, size_t n)
 }
 
 struct scan_ctx {
-	struct arc_writer	*w;
+	struct arc_writer	*w;		/* archive into w, or ... */
+	const char		*dest;		/* ... copy below dest */
+	long			 copied;	/* files and links copied */
+	char			 err[PATH_MAX + 128];
 	const char		*base;
 	const char		*prefix;	/* zip prefix or "" */
 	bool			 keep_links;
 };
+
+static int copy_with_attrs(const char *, const char *, bool,
+    const char **);
+
+/*
+ * Copy what path holds to dest/name as CopyRecursiveLocal's visitor does:
+ * regular files with their mode and times (replacing what is there),
+ * symlinks re-created when keep_links, directories only as parents.
+ */
+static int
+scan_copy(struct scan_ctx *s, const char *name, const char *path)
+{
+	struct stat	 st;
+	const char	*bad = NULL;
+	char		*to, lt[PATH_MAX];
+	ssize_t		 n;
+	int		 r = -1;
+
+	if (lstat(path, &st) == -1)
+		return 0;			/* gone meanwhile */
+	if (S_ISLNK(st.st_mode) && !s->keep_links && stat(path, &st) == -1)
+		return 0;			/* dangling: not a file */
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return 0;
+	if ((to = path_join(s->dest, name)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return -1;
+	}
+	if (fsutil_mkdirs_parent(to, 0777) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s: %s", to,
+		    strerror(errno));
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if ((n = readlink(path, lt, sizeof(lt) - 1)) == -1) {
+			snprintf(s->err, sizeof(s->err), "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		lt[n] = '\0';
+		if ((unlink(to) == -1 && errno != ENOENT) ||
+		    symlink(lt, to) == -1) {
+			snprintf(s->err, sizeof(s->err), "%s: %s", to,
+			    strerror(errno));
+			goto out;
+		}
+	} else if (copy_with_attrs(path, to, true, &bad) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s: %s", bad,
+		    strerror(errno));
+		goto out;
+	}
+	s->copied++;
+	r = 0;
+out:
+	free(to);
+	return r;
+}
+
+/* One scanned entry: into the archive, or copied. */
+static int
+scan_add(struct scan_ctx *s, const char *name, const char *path)
+{
+	if (s->w == NULL)
+		return scan_copy(s, name, path);
+	return arc_writer_add(s->w, name, path, s->keep_links);
+}
+
+static const char *
+scan_error(const struct scan_ctx *s)
+{
+	return s->w != NULL ? arc_writer_error(s->w) : s->err;
+}
 
 static int
 scan_visit(void *arg, const char *rel, bool is_dir)
@@ -1475,7 +1668,7 @@ scan_visit(void *arg, const char *rel, bool is_dir)
 		free(path);
 		return -1;
 	}
-	r = arc_writer_add(s->w, name, path, s->keep_links);
+	r = scan_add(s, name, path);
 	free(path);
 	free(name);
 	return r;
@@ -1498,7 +1691,7 @@ scan_full(struct scan_ctx *s, const char *path, const char *name, int depth)
 		return 0;			/* !canRead(): skipped */
 	if (asprintf(&full, "%s%s", s->prefix, name) == -1)
 		return -1;
-	r = arc_writer_add(s->w, full, path, s->keep_links);
+	r = scan_add(s, full, path);
 	free(full);
 	if (r == -1)
 		return -1;
@@ -1577,7 +1770,7 @@ run_scanner(struct hctx *h, const char *dir, const struct jser_node *scanner,
 		glob_free(g);
 		if (r == -1)
 			return hctx_fail(h, EXC_IO, "%s: %s", dir,
-			    arc_writer_error(s->w));
+			    scan_error(s));
 		return 0;
 	}
 	if (strcmp(cls, "hudson.FilePath$ExplicitlySpecifiedDirScanner") ==
@@ -1598,12 +1791,12 @@ run_scanner(struct hctx *h, const char *dir, const struct jser_node *scanner,
 				free(path);
 				return hctx_fail(h, EXC_IO, "out of memory");
 			}
-			r = arc_writer_add(s->w, name, path, s->keep_links);
+			r = scan_add(s, name, path);
 			free(path);
 			free(name);
 			if (r == -1)
 				return hctx_fail(h, EXC_IO, "%s",
-				    arc_writer_error(s->w));
+				    scan_error(s));
 		}
 		return 0;
 	}
@@ -1618,7 +1811,7 @@ run_scanner(struct hctx *h, const char *dir, const struct jser_node *scanner,
 		return hctx_unsupported(h, cls);
 full:
 	if (scan_full(s, dir, base_name(dir), 0) == -1)
-		return hctx_fail(h, EXC_IO, "%s", arc_writer_error(s->w));
+		return hctx_fail(h, EXC_IO, "%s", scan_error(s));
 	return 0;
 }
 
@@ -1650,13 +1843,13 @@ archive_to(struct hctx *h, int32_t oid, enum arc_format fmt,
 		return hctx_fail(h, EXC_IO, "out of memory");
 	}
 	if (run_scanner(h, h->file_path, scanner, open_opts, &s) == -1) {
-		channel_pipe_close(h, oid, h->exc_msg);
+		channel_pipe_close_exc(h, oid, h->exc_class, h->exc_msg);
 		arc_writer_free(s.w);
 		return -1;
 	}
 	if (arc_writer_finish(s.w) == -1) {
 		hctx_fail(h, EXC_IO, "%s", arc_writer_error(s.w));
-		channel_pipe_close(h, oid, h->exc_msg);
+		channel_pipe_close_exc(h, oid, h->exc_class, h->exc_msg);
 		arc_writer_free(s.w);
 		return -1;
 	}
@@ -2073,6 +2266,148 @@ h_unzip_local(struct hctx *h, const struct jser_node *c)
 	return extract_local(h, c, ARC_ZIP);
 }
 
+/*
+ * java.net.URL.toExternalForm() of a serialized URL: protocol ":" ["//"
+ * authority] file ["#" ref]; malloc'd, NULL when it has no protocol.
+ */
+static char *
+url_external_form(struct hctx *h, const struct jser_node *u)
+{
+	const char	*proto, *auth, *file, *ref;
+	char		*s;
+
+	if (u == NULL || (proto = hctx_field_string(h, u, "protocol")) ==
+	    NULL || *proto == '\0')
+		return NULL;
+	auth = hctx_field_string(h, u, "authority");
+	file = hctx_field_string(h, u, "file");
+	ref = hctx_field_string(h, u, "ref");
+	if (asprintf(&s, "%s:%s%s%s%s%s", proto,
+	    auth != NULL && *auth != '\0' ? "//" : "", auth ? auth : "",
+	    file ? file : "", ref ? "#" : "", ref ? ref : "") == -1)
+		return NULL;
+	return s;
+}
+
+struct dl_sink {
+	int		 fd;
+	curl_off_t	 n;
+	bool		 failed;
+	int		 err;
+};
+
+static size_t
+dl_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct dl_sink	*d = arg;
+
+	if (fsutil_write_all(d->fd, p, size * nmemb) == -1) {
+		d->failed = true;
+		d->err = errno;
+		return 0;
+	}
+	d->n += (curl_off_t)(size * nmemb);
+	return size * nmemb;
+}
+
+/*
+ * Unpack{archive}: what a tool installer asks (FilePath.
+ * installIfNecessaryFrom): download the URL from the agent and extract
+ * it into f, as a zip when the URL ends in ".zip", else as a tar.gz.
+ * The download goes to a temporary file next to f, removed afterwards.
+ */
+static int
+h_unpack(struct hctx *h, const struct jser_node *c)
+{
+	struct dl_sink	 d = { -1, 0, false, 0 };
+	char		*url, dir[PATH_MAX], tmp[PATH_MAX], err[1024];
+	CURL		*cu = NULL;
+	CURLcode	 cr;
+	long		 status = 0;
+	size_t		 ul;
+	int		 r = -1;
+
+	if ((url = url_external_form(h, field_ref(c, "archive"))) == NULL)
+		return hctx_fail(h, EXC_ARG, "%s without an archive URL",
+		    h->cls);
+	fsutil_dirname(h->file_path, dir, sizeof(dir));
+	if (fsutil_mkdirs(dir, 0777) == -1 || fsutil_mktemp(dir, ".unpack",
+	    ".tmp", false, 0600, tmp, sizeof(tmp)) == -1) {
+		fail_nio(h, errno, dir);
+		free(url);
+		return -1;
+	}
+	if ((d.fd = open(tmp, O_RDWR | O_TRUNC | O_CLOEXEC)) == -1) {
+		fail_nio(h, errno, tmp);
+		goto out;
+	}
+	if ((cu = curl_easy_init()) == NULL) {
+		hctx_fail(h, EXC_IO, "cannot download %s: no libcurl handle",
+		    url);
+		goto out;
+	}
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https,ftp,file");
+	curl_easy_setopt(cu, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
+#endif
+	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(cu, CURLOPT_MAXREDIRS, 20L);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 60L);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, 300L);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, dl_write);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &d);
+	cr = curl_easy_perform(cu);
+	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+	if (cr == CURLE_OK && status >= 400) {
+		/* What HttpURLConnection.getInputStream() throws. */
+		if (status == 404 || status == 410)
+			hctx_fail(h, EXC_FNF, "%s", url);
+		else
+			hctx_fail(h, EXC_IO, "Server returned HTTP response "
+			    "code: %ld for URL: %s", status, url);
+		goto out;
+	}
+	if (cr != CURLE_OK) {
+		if (d.failed)
+			hctx_fail(h, EXC_IO, "Failed to unpack %s (%lld bytes "
+			    "read): %s: %s", url, (long long)d.n, tmp,
+			    strerror(d.err));
+		else if (cr == CURLE_FILE_COULDNT_READ_FILE)
+			/* as FileInputStream words it, on the path */
+			hctx_fail(h, EXC_FNF, "%s (No such file or directory)",
+			    strncmp(url, "file:", 5) == 0 ? url + 5 : url);
+		else
+			hctx_fail(h, EXC_IO, "Failed to unpack %s (%lld bytes "
+			    "read): %s", url, (long long)d.n,
+			    curl_easy_strerror(cr));
+		goto out;
+	}
+	if (lseek(d.fd, 0, SEEK_SET) == -1) {
+		fail_nio(h, errno, tmp);
+		goto out;
+	}
+	ul = strlen(url);
+	if (arc_extract(ul >= 4 && strcmp(url + ul - 4, ".zip") == 0 ?
+	    ARC_ZIP : ARC_TGZ, fd_read, &d.fd, h->file_path, NULL, err,
+	    sizeof(err)) == -1) {
+		hctx_fail(h, EXC_IO, "Failed to unpack %s (%lld bytes read): "
+		    "%s", url, (long long)d.n, err);
+		goto out;
+	}
+	r = ret_null(h);
+out:
+	if (cu != NULL)
+		curl_easy_cleanup(cu);
+	if (d.fd != -1)
+		close(d.fd);
+	unlink(tmp);
+	free(url);
+	return r;
+}
+
 /* ReadFromTar{pipe (marker false), compression, description}: the
  * controller writes a tar into the pipe; extract it into f. */
 static int
@@ -2155,7 +2490,10 @@ out:
 	close(fd);
 	free(in);
 	free(out);
-	channel_pipe_close(h, oid, r == 0 ? NULL : h->exc_msg);
+	if (r == 0)
+		channel_pipe_close(h, oid, NULL);
+	else
+		channel_pipe_close_exc(h, oid, h->exc_class, h->exc_msg);
 	return r == 0 ? ret_null(h) : -1;
 }
 
@@ -2233,33 +2571,42 @@ h_delete_suffixes(struct hctx *h, const struct jser_node *c)
 }
 
 /* CopyToWithPermission{target}: content, mode and mtime. */
+/*
+ * Copy the regular file from to to with its permission bits and times,
+ * creating to's parents.  replace: unlink to first (Files.copy with
+ * REPLACE_EXISTING replaces a link or a read-only file).  0, or -1 with
+ * errno set and *bad the path that failed.
+ */
 static int
-h_copy_with_permission(struct hctx *h, const struct jser_node *c)
+copy_with_attrs(const char *from, const char *to, bool replace,
+    const char **bad)
 {
 	struct timespec	 ts[2];
 	struct stat	 st;
-	const char	*to;
 	uint8_t		 buf[IO_CHUNK];
 	ssize_t		 n;
-	int		 in, out, r = 0;
+	int		 in, out, r = 0, e = 0;
 
-	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
-		return hctx_fail(h, EXC_IO, "%s: the target is not an agent "
-		    "path", h->cls);
-	if ((in = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return fail_nio(h, errno, h->file_path);
+	*bad = from;
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	*bad = to;
 	if (fstat(in, &st) == -1 || fsutil_mkdirs_parent(to, 0777) == -1 ||
+	    (replace && unlink(to) == -1 && errno != ENOENT) ||
 	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    st.st_mode & 0777)) == -1) {
-		r = fail_nio(h, errno, to);
+		e = errno;
 		close(in);
-		return r;
+		errno = e;
+		return -1;
 	}
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 || fsutil_write_all(out, buf, (size_t)n) == -1) {
-			r = fail_nio(h, errno, n == -1 ? h->file_path : to);
+			e = errno;
+			*bad = n == -1 ? from : to;
+			r = -1;
 			break;
 		}
 	}
@@ -2269,10 +2616,56 @@ h_copy_with_permission(struct hctx *h, const struct jser_node *c)
 		ts[1] = st.st_mtim;
 		futimens(out, ts);
 	}
-	if (close(out) == -1 && r == 0)
-		r = fail_nio(h, errno, to);
+	if (close(out) == -1 && r == 0) {
+		e = errno;
+		r = -1;
+	}
 	close(in);
-	return r == 0 ? ret_null(h) : -1;
+	errno = e;
+	return r;
+}
+
+static int
+h_copy_with_permission(struct hctx *h, const struct jser_node *c)
+{
+	const char	*to, *bad;
+
+	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: the target is not an agent "
+		    "path", h->cls);
+	if (copy_with_attrs(h->file_path, to, false, &bad) == -1)
+		return fail_nio(h, errno, bad);
+	return ret_null(h);
+}
+
+/*
+ * CopyRecursiveLocal{scanner, target} -> Integer: copy what the scanner
+ * finds below f to target (same agent), files with their attributes,
+ * symlinks as symlinks; the count of both.  0 when f does not exist.
+ */
+static int
+h_copy_recursive_local(struct hctx *h, const struct jser_node *c)
+{
+	struct scan_ctx	 s;
+	struct stat	 st;
+	const char	*to;
+
+	if ((to = fp_remote(h, field_ref(c, "target"))) == NULL)
+		return hctx_fail(h, EXC_IO, "%s: the target is not an agent "
+		    "path", h->cls);
+	if (stat(h->file_path, &st) == -1)
+		return ret(h, cmd_new_integer(h->out, 0));
+	memset(&s, 0, sizeof(s));
+	s.dest = to;
+	s.base = h->file_path;
+	s.prefix = "";
+	s.keep_links = true;
+	if (run_scanner(h, h->file_path, field_ref(c, "scanner"), NULL,
+	    &s) == -1)
+		return -1;
+	if (s.copied > INT32_MAX)
+		s.copied = INT32_MAX;
+	return ret(h, cmd_new_integer(h->out, (int32_t)s.copied));
 }
 
 /* IsDescendant{potentialChildRelativePath}: does it stay inside f once
@@ -2354,6 +2747,7 @@ const struct handler h_file_handlers[] = {
 	{ "hudson.FilePath$ListGlob", h_list_glob, F },
 	{ "hudson.tasks.ArtifactArchiver$ListFiles", h_artifact_list_files,
 	    F },
+	{ "hudson.tasks.Fingerprinter$FindRecords", h_find_records, F },
 	/* 4.3 mutations */
 	{ "hudson.FilePath$Mkdirs", h_mkdirs, F },
 	{ "hudson.FilePath$Delete", h_delete, F },
@@ -2384,6 +2778,8 @@ const struct handler h_file_handlers[] = {
 	{ "hudson.FilePath$UntarLocal", h_untar_local, F },
 	{ "hudson.FilePath$UnzipLocal", h_unzip_local, F },
 	{ "hudson.FilePath$ReadFromTar", h_read_from_tar, F },
+	{ "hudson.FilePath$Unpack", h_unpack, F },
+	{ "hudson.FilePath$CopyRecursiveLocal", h_copy_recursive_local, F },
 	{ "hudson.FilePath$OffsetPipeSecureFileCallable", h_offset_pipe, F },
 	{ "hudson.FilePath$MoveAllChildrenTo", h_move_all_children, F },
 	{ "hudson.FilePath$DeleteSuffixesRecursive", h_delete_suffixes, F },

@@ -1209,7 +1209,7 @@ test_exports_and_pipes(void)
 	ctl_send_wbuf(&r, &w);
 	cmd_put_pos_chunk(&w, 2, oid, 0, (const uint8_t *)"de", 2);
 	ctl_send_wbuf(&r, &w);
-	cmd_put_pos_eof(&w, 3, oid, 0, NULL);
+	cmd_put_pos_eof(&w, 3, oid, 0, NULL, NULL);
 	ctl_send_wbuf(&r, &w);
 	{
 		int	 acks = 0, sizes = 0;
@@ -1813,7 +1813,7 @@ test_instream_captured(const char *fix)
 	cmd_free(&conn);
 	cmd_put_pos_chunk(&w, 1, pos, 0, (const uint8_t *)"0123456789", 10);
 	ctl_send_wbuf(&r, &w);
-	cmd_put_pos_eof(&w, 2, pos, 0, NULL);
+	cmd_put_pos_eof(&w, 2, pos, 0, NULL, NULL);
 	ctl_send_wbuf(&r, &w);
 	saw_resp = false;
 	dl = now_ms() + 3000;
@@ -1980,7 +1980,7 @@ test_instream_push(void)
 				max_out = sent - acked;
 		}
 		if (!eof_sent && sent == IS_BIG) {
-			cmd_put_pos_eof(&w, ++io, pos, 0, NULL);
+			cmd_put_pos_eof(&w, ++io, pos, 0, NULL, NULL);
 			ctl_send_wbuf(&r, &w);
 			eof_sent = true;
 		}
@@ -2064,7 +2064,7 @@ test_instream_push(void)
 		cmd_free(&c);
 	}
 	ok(acked == 200, "push: a Chunk after close is Acked and dropped");
-	cmd_put_pos_eof(&w, 3, pos, 0, NULL);
+	cmd_put_pos_eof(&w, 3, pos, 0, NULL, NULL);
 	ctl_send_wbuf(&r, &w);
 
 	/* the channel ends under a blocked reader: -1, no hang */

@@ -20,9 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -132,6 +135,20 @@ repr(struct jser_doc *doc, const struct jser_node *n, bool fuzzy_time,
 			snprintf(out, size, "%s:%s", cls, v ? "nonzero" : "0");
 		else
 			snprintf(out, size, "%s:%lld", cls, (long long)v);
+		return;
+	}
+	if (strcmp(cls, "hudson.tasks.Fingerprinter$Record") == 0) {
+		const char	*rp, *fn, *md;
+
+		if (jser_field_string(n, "relativePath", &rp) != PROTO_OK ||
+		    jser_field_string(n, "fileName", &fn) != PROTO_OK ||
+		    jser_field_string(n, "md5sum", &md) != PROTO_OK ||
+		    jser_field_bool(n, "produced", &b) != PROTO_OK)
+			snprintf(out, size, "Record:?");
+		else
+			snprintf(out, size, "Record:%s|%s|%s|%s",
+			    rp ? rp : "null", fn ? fn : "null",
+			    md ? md : "null", b ? "produced" : "old");
 		return;
 	}
 	if (strcmp(cls, "hudson.FilePath") == 0) {
@@ -609,6 +626,20 @@ live_request(struct live *l, const char *dir, int k)
 	return id;
 }
 
+/* "class: file-or-message" of the error the last EOF carried, or "". */
+static char	live_eof_error[PATH_MAX + 256];
+
+static void
+describe_error(const struct jser_node *e, char *out, size_t outlen)
+{
+	const char	*cls = jser_class_name(e), *s = NULL;
+
+	if (jser_field_string(e, "file", &s) != PROTO_OK || s == NULL)
+		if (jser_field_string(e, "detailMessage", &s) != PROTO_OK)
+			s = NULL;
+	snprintf(out, outlen, "%s: %s", cls ? cls : "?", s ? s : "(null)");
+}
+
 /*
  * Collect what the agent writes to stream oid until its EOF, acking
  * chunks, and then wait for the Response to id.  *data is malloc'd.
@@ -627,6 +658,7 @@ live_collect(struct live *l, int32_t id, int32_t oid, uint8_t **data,
 	*data = NULL;
 	*dlen = 0;
 	*eof_error = false;
+	live_eof_error[0] = '\0';
 	snprintf(ret, retlen, "(none)");
 	while (live_next(l, 20000, &c) == 0) {
 		if (c.kind == CMD_POS_CHUNK && c.oid == oid) {
@@ -640,8 +672,12 @@ live_collect(struct live *l, int32_t id, int32_t oid, uint8_t **data,
 			cmd_put_pos_ack(&w, c.oid, (int32_t)c.buf_len);
 			live_send(l, w.d, w.len);
 			wbuf_free(&w);
-		} else if (c.kind == CMD_POS_EOF && c.oid == oid)
+		} else if (c.kind == CMD_POS_EOF && c.oid == oid) {
 			*eof_error = c.error != NULL;
+			if (c.error != NULL)
+				describe_error(c.error, live_eof_error,
+				    sizeof(live_eof_error));
+		}
 		else if (c.kind == CMD_RESPONSE && c.id == id) {
 			kind = (int)c.resp;
 			doc = NULL;
@@ -884,7 +920,8 @@ static void
 live_tests(const char *fixtures)
 {
 	static uint8_t	 blob[300000];
-	char		 dir[PATH_MAX], ret[4096], p[PATH_MAX];
+	char		 dir[PATH_MAX], ret[4096], p[PATH_MAX],
+			 want[PATH_MAX + 64];
 	struct live	 l;
 	struct cmd	 c;
 	struct wbuf	 w, tgz;
@@ -916,9 +953,30 @@ live_tests(const char *fixtures)
 	unlink(p);
 	id = live_request(&l, dir, 89);
 	kind = live_collect(&l, id, 3, &data, &dlen, &eerr, ret, sizeof(ret));
-	ok(kind == CMD_RESP_NORMAL && dlen == 0 && eerr,
-	    "Read of a missing file: EOF with an error, still null");
+	snprintf(want, sizeof(want), "java.nio.file.NoSuchFileException: %s",
+	    p);
+	ok(kind == CMD_RESP_NORMAL && dlen == 0 && eerr &&
+	    strcmp(live_eof_error, want) == 0,
+	    "Read of a missing file: EOF with NoSuchFileException(path), "
+	    "still null (%s)", live_eof_error);
 	free(data);
+	/* unreadable: AccessDeniedException (root reads anything: skip) */
+	fsutil_write_atomic(p, blob, 16, 0000);
+	if (geteuid() == 0)
+		ok(1, "Read of an unreadable file # SKIP running as root");
+	else {
+		id = live_request(&l, dir, 89);
+		kind = live_collect(&l, id, 3, &data, &dlen, &eerr, ret,
+		    sizeof(ret));
+		snprintf(want, sizeof(want), "java.nio.file."
+		    "AccessDeniedException: %s", p);
+		ok(kind == CMD_RESP_NORMAL && dlen == 0 && eerr &&
+		    strcmp(live_eof_error, want) == 0,
+		    "Read of an unreadable file: EOF with "
+		    "AccessDeniedException(path) (%s)", live_eof_error);
+		free(data);
+	}
+	unlink(p);
 
 	/* CopyTo (cmd128): RemoteOutputStream, EOF at the end */
 	snprintf(p, sizeof(p), "%s/workspace/fp-copy-to/src.bin", root);
@@ -993,7 +1051,7 @@ live_tests(const char *fixtures)
 		live_send(&l, w.d, w.len);
 		wbuf_reset(&w);
 	}
-	cmd_put_pos_eof(&w, ++l.io, pos, 0, NULL);
+	cmd_put_pos_eof(&w, ++l.io, pos, 0, NULL, NULL);
 	live_send(&l, w.d, w.len);
 	wbuf_free(&w);
 	for (i = 0; i < 200; i++) {
@@ -1036,7 +1094,7 @@ live_tests(const char *fixtures)
 		live_send(&l, w.d, w.len);
 		wbuf_reset(&w);
 	}
-	cmd_put_pos_eof(&w, ++l.io, pos, 0, NULL);
+	cmd_put_pos_eof(&w, ++l.io, pos, 0, NULL, NULL);
 	live_send(&l, w.d, w.len);
 	wbuf_free(&w);
 	wbuf_free(&tgz);
@@ -1233,6 +1291,371 @@ file_is(const char *rel, const char *data, size_t n)
 	return r;
 }
 
+/* CopyRecursiveLocal{scanner, target} with a scanner of class scls. */
+static void
+copy_local(const char *scls, const struct fv *sf, size_t sn,
+    const char *from, const char *to, char *out, size_t size)
+{
+	struct jser_doc		*doc = jser_doc_new();
+	struct jser_node	*o = NULL, *sc = NULL;
+	struct fv		 f[2];
+	char			 full[PATH_MAX];
+
+	f[0] = (struct fv){ 'L', "scanner", NULL, 0 };
+	f[1] = (struct fv){ 'F', "target", to, 0 };
+	snprintf(full, sizeof(full), "%s/%s", root, from);
+	if (doc != NULL && (sc = mk(doc, scls, sf, sn)) != NULL &&
+	    (o = mk(doc, "hudson.FilePath$CopyRecursiveLocal", f, 2)) !=
+	    NULL && jser_set_ref(o, "scanner", sc) == PROTO_OK)
+		run(o, full, out, size, false, NULL);
+	else
+		snprintf(out, size, "(build failed)");
+	jser_doc_free(doc);
+}
+
+static void
+copy_local_tests(void)
+{
+	struct timespec	 ts[2] = { { 1300000000, 0 }, { 1300000000, 0 } };
+	struct stat	 st;
+	struct fv	 g[3];
+	char		 out[4096], p[PATH_MAX], l[64];
+	ssize_t		 n;
+
+	put("c/src/a.txt", "alpha", 0640);
+	put("c/src/sub/b.log", "beta", 0600);
+	put("c/src/skip.tmp", "tmp", 0644);
+	snprintf(p, sizeof(p), "%s/c/src/a.txt", root);
+	chmod(p, 0640);
+	utimensat(AT_FDCWD, p, ts, 0);
+	snprintf(p, sizeof(p), "%s/c/src/link", root);
+	if (symlink("a.txt", p) == -1)
+		diag("symlink %s: %s", p, strerror(errno));
+	put("c/dst/a.txt", "old", 0444);
+	g[0] = (struct fv){ 'Z', "useDefaultExcludes", NULL, 1 };
+	g[1] = (struct fv){ 'L', "excludes", NULL, 0 };
+	g[2] = (struct fv){ 'L', "includes", "**/*.txt, **/*.log, link", 0 };
+	copy_local("hudson.util.DirScanner$Glob", g, 3, "c/src", "c/dst", out,
+	    sizeof(out));
+	snprintf(p, sizeof(p), "%s/c/dst/a.txt", root);
+	ok(strcmp(out, "java.lang.Integer:3") == 0 && stat(p, &st) == 0 &&
+	    (st.st_mode & 0777) == 0640 && st.st_mtim.tv_sec == 1300000000 &&
+	    file_is("c/dst/a.txt", "alpha", 5) &&
+	    file_is("c/dst/sub/b.log", "beta", 4),
+	    "CopyRecursiveLocal (Glob): files replaced with mode and mtime: %s",
+	    out);
+	snprintf(p, sizeof(p), "%s/c/dst/link", root);
+	n = readlink(p, l, sizeof(l) - 1);
+	ok(n == 5 && memcmp(l, "a.txt", 5) == 0,
+	    "CopyRecursiveLocal: a symlink stays a symlink");
+	snprintf(p, sizeof(p), "%s/c/dst/skip.tmp", root);
+	ok(access(p, F_OK) == -1, "CopyRecursiveLocal: unmatched file left");
+	copy_local("hudson.util.DirScanner$Full", NULL, 0, "c/src", "c/full",
+	    out, sizeof(out));
+	ok(strcmp(out, "java.lang.Integer:4") == 0 &&
+	    file_is("c/full/src/a.txt", "alpha", 5) &&
+	    file_is("c/full/src/sub/b.log", "beta", 4) &&
+	    file_is("c/full/src/skip.tmp", "tmp", 3),
+	    "CopyRecursiveLocal (Full): under the directory's name: %s", out);
+	copy_local("hudson.util.DirScanner$Full", NULL, 0, "c/none", "c/x",
+	    out, sizeof(out));
+	ok(strcmp(out, "java.lang.Integer:0") == 0,
+	    "CopyRecursiveLocal of a missing directory: %s", out);
+	copy_local("org.example.MyScanner", NULL, 0, "c/src", "c/x", out,
+	    sizeof(out));
+	ok(strncmp(out, "throws ", 7) == 0 && strstr(out,
+	    "org.example.MyScanner") != NULL,
+	    "CopyRecursiveLocal with an unknown scanner: %s", out);
+}
+
+/* ---- Unpack: a one-file HTTP server on loopback ---- */
+
+struct http1 {
+	int		 lfd;
+	int		 requests;	/* to serve, then the thread ends */
+	const char	*path;		/* served path, others get 404 */
+	const uint8_t	*body;
+	size_t		 len;
+};
+
+static void *
+http1_main(void *arg)
+{
+	struct http1	*s = arg;
+	char		 req[2048], hdr[256], want[256];
+	ssize_t		 n;
+	size_t		 got;
+	int		 fd, i;
+
+	snprintf(want, sizeof(want), "GET %s ", s->path);
+	for (i = 0; i < s->requests; i++) {
+		if ((fd = accept(s->lfd, NULL, NULL)) == -1)
+			break;
+		got = 0;
+		while (got < sizeof(req) - 1 && (n = read(fd, req + got,
+		    sizeof(req) - 1 - got)) > 0) {
+			got += (size_t)n;
+			req[got] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		req[got] = '\0';
+		if (strncmp(req, want, strlen(want)) == 0) {
+			snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n"
+			    "\r\n", s->len);
+			if (fsutil_write_all(fd, hdr, strlen(hdr)) == 0)
+				(void)fsutil_write_all(fd, s->body, s->len);
+		} else {
+			snprintf(hdr, sizeof(hdr), "HTTP/1.1 404 Not Found\r\n"
+			    "Content-Length: 9\r\nConnection: close\r\n"
+			    "\r\nnot found");
+			(void)fsutil_write_all(fd, hdr, strlen(hdr));
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static int
+file_sink(void *arg, const void *p, size_t n)
+{
+	return fsutil_write_all(*(int *)arg, p, n);
+}
+
+/* Archive rel (below root) as fmt into the file at out. */
+static int
+make_archive(enum arc_format fmt, const char *rel, const char *out)
+{
+	struct arc_writer	*w;
+	char			 p[PATH_MAX];
+	int			 fd, r = -1;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+		return -1;
+	if ((w = arc_writer_new(fmt, file_sink, &fd)) != NULL &&
+	    arc_writer_add(w, "tool/", p, true) == 0 &&
+	    arc_writer_add(w, "tool/bin/run", (snprintf(p, sizeof(p),
+	    "%s/%s/bin/run", root, rel), p), true) == 0 &&
+	    arc_writer_finish(w) == 0)
+		r = 0;
+	arc_writer_free(w);
+	close(fd);
+	return r;
+}
+
+/* Unpack{archive = java.net.URL(protocol, host, port, file)} on rel. */
+static void
+unpack(const char *proto, const char *host, int port, const char *file,
+    const char *rel, char *out, size_t size)
+{
+	struct jser_doc		*doc = jser_doc_new();
+	struct jser_node	*o = NULL, *u = NULL;
+	struct fv		 uf[7], f[1];
+	char			 auth[128], full[PATH_MAX];
+
+	snprintf(auth, sizeof(auth), port > 0 ? "%s:%d" : "%s", host, port);
+	uf[0] = (struct fv){ 'I', "hashCode", NULL, -1 };
+	uf[1] = (struct fv){ 'I', "port", NULL, port > 0 ? port : -1 };
+	uf[2] = (struct fv){ 'L', "authority", auth, 0 };
+	uf[3] = (struct fv){ 'L', "file", file, 0 };
+	uf[4] = (struct fv){ 'L', "host", host, 0 };
+	uf[5] = (struct fv){ 'L', "protocol", proto, 0 };
+	uf[6] = (struct fv){ 'L', "ref", NULL, 0 };
+	f[0] = (struct fv){ 'L', "archive", NULL, 0 };
+	snprintf(full, sizeof(full), "%s/%s", root, rel);
+	if (doc != NULL && (u = mk(doc, "java.net.URL", uf, 7)) != NULL &&
+	    (o = mk(doc, "hudson.FilePath$Unpack", f, 1)) != NULL &&
+	    jser_set_ref(o, "archive", u) == PROTO_OK)
+		run(o, full, out, size, false, NULL);
+	else
+		snprintf(out, size, "(build failed)");
+	jser_doc_free(doc);
+}
+
+static void
+unpack_tests(void)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	struct http1		 srv;
+	struct stat		 st;
+	pthread_t		 t;
+	char			 out[4096], tgz[PATH_MAX], zip[PATH_MAX];
+	char			 p[PATH_MAX], *body = NULL;
+	size_t			 blen = 0;
+	int			 port;
+
+	put("u/src/bin/run", "#!/bin/sh\necho tool\n", 0755);
+	snprintf(p, sizeof(p), "%s/u/src/bin/run", root);
+	chmod(p, 0755);
+	snprintf(tgz, sizeof(tgz), "%s/u/tool.tar.gz", root);
+	snprintf(zip, sizeof(zip), "%s/u/tool.zip", root);
+	if (make_archive(ARC_TGZ, "u/src", tgz) == -1 ||
+	    make_archive(ARC_ZIP, "u/src", zip) == -1) {
+		ok(0, "Unpack: test archives built");
+		return;
+	}
+	unpack("file", "", -1, tgz, "u/t1", out, sizeof(out));
+	snprintf(p, sizeof(p), "%s/u/t1/tool/bin/run", root);
+	ok(strcmp(out, "null") == 0 && file_is("u/t1/tool/bin/run",
+	    "#!/bin/sh\necho tool\n", 20) && stat(p, &st) == 0 &&
+	    (st.st_mode & 0777) == 0755,
+	    "Unpack file:...tar.gz: extracted with modes: %s", out);
+	unpack("file", "", -1, zip, "u/t2", out, sizeof(out));
+	ok(strcmp(out, "null") == 0 && file_is("u/t2/tool/bin/run",
+	    "#!/bin/sh\necho tool\n", 20), "Unpack file:...zip: %s", out);
+	snprintf(p, sizeof(p), "%s/u/none.tar.gz", root);
+	unpack("file", "", -1, p, "u/t3", out, sizeof(out));
+	ok(strcmp(out, "throws java.io.FileNotFoundException: " AGENT_ROOT
+	    "/u/none.tar.gz (No such file or directory)") == 0,
+	    "Unpack of a missing file: %s", out);
+	/* not a tar.gz: IOException naming the URL and what was read */
+	snprintf(p, sizeof(p), "%s/u/notgz.tgz", root);
+	put("u/notgz.tgz", "this is not gzip", 0644);
+	unpack("file", "", -1, p, "u/t4", out, sizeof(out));
+	ok(strncmp(out, "throws java.io.IOException: Failed to unpack file:",
+	    50) == 0 && strstr(out, "(16 bytes read)") != NULL,
+	    "Unpack of a corrupt archive: %s", out);
+
+	/* over HTTP on loopback: the archive, then a 404 */
+	memset(&srv, 0, sizeof(srv));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((srv.lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(srv.lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(srv.lfd, 4) == -1 ||
+	    getsockname(srv.lfd, (struct sockaddr *)&sa, &sl) == -1 ||
+	    fsutil_read_file(tgz, 1 << 20, &body, &blen) == -1) {
+		ok(0, "Unpack: loopback HTTP server");
+		if (srv.lfd != -1)
+			close(srv.lfd);
+		return;
+	}
+	port = ntohs(sa.sin_port);
+	srv.requests = 2;
+	srv.path = "/dl/tool.tar.gz";
+	srv.body = (const uint8_t *)body;
+	srv.len = blen;
+	if (pthread_create(&t, NULL, http1_main, &srv) != 0) {
+		ok(0, "Unpack: server thread");
+		close(srv.lfd);
+		free(body);
+		return;
+	}
+	unpack("http", "127.0.0.1", port, "/dl/tool.tar.gz", "u/h1", out,
+	    sizeof(out));
+	ok(strcmp(out, "null") == 0 && file_is("u/h1/tool/bin/run",
+	    "#!/bin/sh\necho tool\n", 20),
+	    "Unpack http://127.0.0.1:%d/dl/tool.tar.gz: %s", port, out);
+	unpack("http", "127.0.0.1", port, "/dl/missing.zip", "u/h2", out,
+	    sizeof(out));
+	snprintf(p, sizeof(p), "throws java.io.FileNotFoundException: "
+	    "http://127.0.0.1:%d/dl/missing.zip", port);
+	ok(strcmp(out, p) == 0, "Unpack of an HTTP 404: %s", out);
+	pthread_join(t, NULL);
+	close(srv.lfd);
+	free(body);
+	/* no temporary download left next to the targets */
+	{
+		DIR		*d;
+		struct dirent	*de;
+		int		 left = 0;
+
+		snprintf(p, sizeof(p), "%s/u", root);
+		if ((d = opendir(p)) != NULL) {
+			while ((de = readdir(d)) != NULL)
+				left += strncmp(de->d_name, ".unpack", 7) == 0;
+			closedir(d);
+		}
+		ok(left == 0, "Unpack leaves no temporary file (%d)", left);
+	}
+}
+
+/* Fingerprinter$FindRecords through the handler and the wire form. */
+static void
+find_records_tests(void)
+{
+	struct timespec		 ts[2] = { { 1000000000, 0 },
+				    { 1000000000, 0 } };
+	struct jser_doc		*doc, *back;
+	struct jser_node	*o;
+	struct hctx		 h;
+	struct wbuf		 w;
+	struct fv		 f[5];
+	char			 out[4096], p[PATH_MAX];
+	int			 r;
+
+	put("fp/a/one.txt", "abc", 0644);
+	put("fp/two.bin", "", 0644);
+	put("fp/old.txt", "x", 0644);
+	put("fp/skip.log", "y", 0644);
+	snprintf(p, sizeof(p), "%s/fp/old.txt", root);
+	utimensat(AT_FDCWD, p, ts, 0);
+	f[0] = (struct fv){ 'J', "buildTimestamp", NULL,
+	    ((int64_t)time(NULL) - 60) * 1000 };
+	f[1] = (struct fv){ 'Z', "caseSensitive", NULL, 1 };
+	f[2] = (struct fv){ 'Z', "defaultExcludes", NULL, 1 };
+	f[3] = (struct fv){ 'L', "excludes", NULL, 0 };
+	f[4] = (struct fv){ 'L', "targets", "**/*.txt, *.bin", 0 };
+	call("hudson.tasks.Fingerprinter$FindRecords", f, 5, "fp", out,
+	    sizeof(out));
+	ok(strcmp(out, "Collection["
+	    "Record:a/one.txt|one.txt|900150983cd24fb0d6963f7d28e17f72|"
+	    "produced,"
+	    "Record:old.txt|old.txt|9dd4e461268c8034f5c8564e155c67a6|old,"
+	    "Record:two.bin|two.bin|d41d8cd98f00b204e9800998ecf8427e|"
+	    "produced]") == 0, "FindRecords: MD5, names, produced: %s", out);
+	f[3].s = "a/**";
+	f[1].v = 0;
+	f[4].s = "**/*.TXT";
+	call("hudson.tasks.Fingerprinter$FindRecords", f, 5, "fp", out,
+	    sizeof(out));
+	ok(strcmp(out, "Collection[Record:old.txt|old.txt|"
+	    "9dd4e461268c8034f5c8564e155c67a6|old]") == 0,
+	    "FindRecords: excludes, case-insensitive: %s", out);
+	f[4].s = "nothing-*";
+	call("hudson.tasks.Fingerprinter$FindRecords", f, 5, "fp", out,
+	    sizeof(out));
+	ok(strcmp(out, "Collection[]") == 0, "FindRecords: no match: %s",
+	    out);
+	call("hudson.tasks.Fingerprinter$FindRecords", f, 5, "fp-missing", out,
+	    sizeof(out));
+	ok(strncmp(out, "throws java.io.IOException: ", 28) == 0 &&
+	    strstr(out, "fp-missing does not exist") != NULL,
+	    "FindRecords in a missing directory: %s", out);
+
+	/* The result as it goes on the wire decodes to the same records. */
+	f[4].s = "a/*.txt";
+	f[3].s = NULL;
+	memset(&h, 0, sizeof(h));
+	h.loader_oid = -1;
+	h.req_id = 1;
+	snprintf(p, sizeof(p), "%s/fp", root);
+	h.file_path = p;
+	back = NULL;
+	wbuf_init(&w, 1 << 20);
+	r = -1;
+	if ((doc = jser_doc_new()) != NULL && (h.out = jser_doc_new()) !=
+	    NULL && (o = mk(doc, "hudson.tasks.Fingerprinter$FindRecords", f,
+	    5)) != NULL && handlers_call(&h, o) == 0 &&
+	    cmd_payload_encode(h.out, h.value, -1, &w) == PROTO_OK &&
+	    jser_decode(w.d, w.len, NULL, &back, NULL) == PROTO_OK) {
+		repr(back, jser_root(back), false, out, sizeof(out));
+		r = 0;
+	}
+	ok(r == 0 && strcmp(out, "Collection[Record:a/one.txt|one.txt|"
+	    "900150983cd24fb0d6963f7d28e17f72|produced]") == 0 &&
+	    strcmp(jser_class_name(jser_root(back)), "java.util.ArrayList")
+	    == 0, "FindRecords result encodes and decodes: %s", out);
+	jser_doc_free(back);
+	jser_doc_free(h.out);
+	jser_doc_free(doc);
+	wbuf_free(&w);
+}
+
 static void
 direct_tests(void)
 {
@@ -1304,6 +1727,9 @@ direct_tests(void)
 	    sizeof(out));
 	ok(strcmp(out, "Collection[String:abc.txt,String:w/latin.txt]") == 0,
 	    "ArtifactArchiver$ListFiles (case-insensitive): %s", out);
+	find_records_tests();
+	copy_local_tests();
+	unpack_tests();
 	f[0] = (struct fv){ 'I', "bound", NULL, 10000 };
 	f[1] = (struct fv){ 'Z', "caseSensitive", NULL, 1 };
 	f[2] = (struct fv){ 'L', "fileMasks", "w/*.txt", 0 };
