@@ -3,7 +3,8 @@
 # dependencies, build jnagent, then run it against the bundled test
 # controller (tests/controller, a Java program that plays Jenkins) and
 # show the node coming online, answering the node-online calls, the node
-# monitors and pings, and closing cleanly.
+# monitors and pings, and closing cleanly; then a short pipeline (sh,
+# writeFile, stash, unstash, archiveArtifacts) with each step's result.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bash "$top/scripts/deps.sh"
@@ -34,3 +35,20 @@ if ! java -cp "$work/ctl" jnagent.testctl.Main --scenario demo --timeout 60 \
 	cat "$work/controller.log"
 	exit 1
 fi
+
+echo
+echo "== a short pipeline (sh, writeFile, stash, unstash, archiveArtifacts)"
+echo "   replayed by the test controller against jnagent; every file"
+echo "   transferred is checked by sha256 against the agent's disk"
+mkdir -p "$work/pipeline"
+if ! java -cp "$work/ctl" jnagent.testctl.Main --scenario pipeline \
+	--timeout 180 --remote-root "$work/pipeline" \
+	--exec-agent "$jn" --agent-arg -workDir --agent-arg "$work/pipeline" \
+	>"$work/pipeline.out" 2>"$work/pipeline.log"; then
+	cat "$work/pipeline.out"
+	echo "== the controller's log (last 40 lines)"
+	tail -n 40 "$work/pipeline.log"
+	exit 1
+fi
+# one line per step: "STEP <name> ok <details>", then the verdict
+grep -E '^(STEP|RESULT)' "$work/pipeline.out" | cut -c1-200

@@ -24,6 +24,10 @@ public final class ProxyOutputStream {
 			return oid;
 		}
 
+		public int getIoId() {
+			return ioId;
+		}
+
 		public byte[] getBuf() {
 			return buf;
 		}
@@ -41,6 +45,10 @@ public final class ProxyOutputStream {
 			this.oid = oid;
 			this.requestId = requestId;
 		}
+
+		public int getOid() {
+			return oid;
+		}
 	}
 
 	public static final class EOF extends Command {
@@ -57,6 +65,14 @@ public final class ProxyOutputStream {
 			this.requestId = requestId;
 			this.error = error;
 		}
+
+		public int getOid() {
+			return oid;
+		}
+
+		public Throwable getError() {
+			return error;
+		}
 	}
 
 	public static final class Unexport extends Command {
@@ -69,6 +85,10 @@ public final class ProxyOutputStream {
 			this.ioId = ioId;
 			this.oid = oid;
 		}
+
+		public int getOid() {
+			return oid;
+		}
 	}
 
 	public static final class Ack extends Command {
@@ -80,6 +100,29 @@ public final class ProxyOutputStream {
 			super(false);
 			this.oid = oid;
 			this.size = size;
+		}
+
+		public int getOid() {
+			return oid;
+		}
+
+		public int getSize() {
+			return size;
+		}
+	}
+
+	/* Receiver -> sender: writing to oid failed (cause in createdAt). */
+	public static final class NotifyDeadWriter extends Command {
+		private static final long serialVersionUID = 1L;
+		private final int oid;
+
+		public NotifyDeadWriter(int oid) {
+			super(false);
+			this.oid = oid;
+		}
+
+		public int getOid() {
+			return oid;
 		}
 	}
 }

@@ -21,6 +21,11 @@ public abstract class Request extends Command {
 		return lastIoId;
 	}
 
+	/* The last pipe I/O id the requester issued before this request. */
+	public void setLastIoId(int lastIoId) {
+		this.lastIoId = lastIoId;
+	}
+
 	/* Sent by a requester interrupted while waiting for request id. */
 	public static final class Cancel extends Command {
 		private static final long serialVersionUID = -1709992419006993208L;

@@ -63,6 +63,7 @@ final class Conn {
 	    new ConcurrentHashMap<>();
 	private static final AtomicInteger NEXT_ID = new AtomicInteger();
 	private volatile boolean recordCreatedAt = true;
+	final Streams streams = new Streams(this);
 
 	Conn(Wire wire, int number, long agentMask, String cookie,
 	    String presentedCookie, Node node) {
@@ -133,7 +134,35 @@ final class Conn {
 		byte[] payload = Payload.write(callable, multiClassLoader);
 		String ts = callable.getClass().getName() + "@" +
 		    Integer.toHexString(System.identityHashCode(callable));
-		return new UserRequest(id, payload, proxy, ts, recordCreatedAt);
+		UserRequest ur = new UserRequest(id, payload, proxy, ts,
+		    recordCreatedAt);
+		ur.setLastIoId(streams.lastIoId());
+		return ur;
+	}
+
+	/* A request carrying a hand-made (possibly hostile) payload. */
+	UserRequest buildRawRequest(byte[] payload, String toString) {
+		int id = NEXT_ID.incrementAndGet();
+		RemoteClassLoader.IClassLoader proxy = (RemoteClassLoader.IClassLoader)
+		    RemoteInvocationHandler.wrap(RemoteClassLoader.IClassLoader.class,
+		    Payload.CORE_LOADER_OID, false);
+		UserRequest ur = new UserRequest(id, payload, proxy, toString,
+		    recordCreatedAt);
+		ur.setLastIoId(streams.lastIoId());
+		return ur;
+	}
+
+	/* A method call on an object the agent exported (a user proxy). */
+	Result rpc(Object proxy, String iface, String method, long timeoutMs)
+	    throws IOException, CallFailed, InterruptedException {
+		if (!(proxy instanceof Proxy))
+			throw new CallFailed(method + ": not a remote proxy: " +
+			    describe(proxy));
+		RemoteInvocationHandler h = (RemoteInvocationHandler)
+		    Proxy.getInvocationHandler(proxy);
+		return call(new RemoteInvocationHandler.UserRPCRequest(
+		    NEXT_ID.incrementAndGet(), h.getOid(), iface, method,
+		    new String[0], new Object[0]), timeoutMs);
 	}
 
 	/* Send a callable and wait for its answer. */
@@ -227,6 +256,9 @@ final class Conn {
 		Object o = Payload.read(b, multiClassLoader, ann);
 		for (int oid : ann.exportedOids)
 			checkExportedLoader(oid, what);
+		for (String d : ann.fieldDiffs)
+			problem(what + ": agent wrote a class descriptor unlike " +
+			    "Jenkins': " + d);
 		return o;
 	}
 
@@ -310,6 +342,7 @@ final class Conn {
 			e.getValue().completeExceptionally(
 			    new IOException("channel ended (" + why + ")"));
 		pending.clear();
+		streams.end();
 		node.ended(this);
 		wire.close();
 		ended.complete(why);
@@ -326,6 +359,8 @@ final class Conn {
 				f.complete(r);
 			return true;
 		}
+		if (streams.dispatch(o))
+			return true;
 		if (o instanceof UserRequest) {
 			answerUserRequest((UserRequest)o);
 			return true;

@@ -66,6 +66,8 @@ final class Payload {
 	static final class Annotations {
 		final List<String> problems = new ArrayList<>();
 		final List<Integer> exportedOids = new ArrayList<>();
+		/* mirror classes whose fields differ from the stream's */
+		final List<String> fieldDiffs = new ArrayList<>();
 		int system, local, index;
 	}
 
@@ -197,8 +199,21 @@ final class Payload {
 		protected Class<?> resolveClass(ObjectStreamClass desc)
 		    throws IOException, ClassNotFoundException {
 			consume(desc.getName());
-			return Class.forName(desc.getName(), false,
+			Class<?> c = Class.forName(desc.getName(), false,
 			    Payload.class.getClassLoader());
+			ObjectStreamClass local = ObjectStreamClass.lookup(c);
+			if (c.getClassLoader() != null && local != null &&
+			    !fields(desc).equals(fields(local)))
+				ann.fieldDiffs.add(desc.getName() + ": stream " +
+				    fields(desc) + ", mirror " + fields(local));
+			return c;
+		}
+
+		private static String fields(ObjectStreamClass d) {
+			StringBuilder b = new StringBuilder();
+			for (java.io.ObjectStreamField f : d.getFields())
+				b.append(f.getTypeCode()).append(f.getName()).append(' ');
+			return b.toString().trim();
 		}
 
 		@Override

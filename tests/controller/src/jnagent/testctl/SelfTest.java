@@ -24,11 +24,38 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 public final class SelfTest {
 	private static int n, failed;
+
+	/* Tier-2 mirrors that appear in the jenkins-direct capture. */
+	private static final String[] TIER2 = {
+		"hudson.FilePath$Exists", "hudson.FilePath$IsDirectory",
+		"hudson.FilePath$Mkdirs", "hudson.FilePath$Write",
+		"hudson.FilePath$Read", "hudson.FilePath$ReadToString",
+		"hudson.FilePath$DeleteRecursive", "hudson.FilePath$Archive",
+		"hudson.FilePath$UntarRemote", "hudson.FilePath$LastModified",
+		"hudson.FilePath$Chmod", "hudson.FilePath$TarCompression",
+		"hudson.remoting.Pipe", "hudson.remoting.RemoteInputStream",
+		"hudson.remoting.RemoteOutputStream",
+		"hudson.util.DirScanner$Glob",
+		"hudson.util.io.ArchiverFactory$TarArchiverFactory",
+		"hudson.Launcher$RemoteLaunchCallable",
+		"hudson.Launcher$IOTriplet",
+		"hudson.Launcher$RemoteLauncher$KillTask",
+		"hudson.util.StreamTaskListener",
+		"jenkins.tasks.filters.EnvVarsFilterRuleWrapper",
+		"org.jenkinsci.plugins.durabletask.AgentInfo$GetAgentInfo",
+		"org.jenkinsci.plugins.durabletask.AgentInfo$OsType",
+		"FileMonitoringController$WriteLog",
+		"FileMonitoringController$StatusCheck",
+		"FileMonitoringController$GetOutput",
+		"FileMonitoringController$TranscodingCharsetForSystemDefault",
+		"hudson.remoting.RemoteInvocationHandler$UserRPCRequest",
+	};
 
 	private static void ok(boolean cond, String what) {
 		n++;
@@ -75,6 +102,8 @@ public final class SelfTest {
 			Arrays.sort(files);
 			int cmds = 0, bad = 0, payloads = 0, unmirrored = 0, users = 0;
 			Set<String> missing = new TreeSet<>();
+			Set<String> tier2 = new TreeSet<>();
+			Set<String> diffs = new TreeSet<>();
 			Set<String> unknown = new TreeSet<>();
 			for (File f : files) {
 				byte[] b = Files.readAllBytes(f.toPath());
@@ -114,7 +143,13 @@ public final class SelfTest {
 				try {
 					Payload.Annotations ann = new Payload.Annotations();
 					Payload.read(p, true, ann);
+					diffs.addAll(ann.fieldDiffs);
 					payloads++;
+					String t = new String(p,
+					    java.nio.charset.StandardCharsets.ISO_8859_1);
+					for (String c : TIER2)
+						if (t.contains(c))
+							tier2.add(c);
 				} catch (ClassNotFoundException e) {
 					unmirrored++;
 					unknown.add(e.getMessage());
@@ -140,6 +175,14 @@ public final class SelfTest {
 			    users + " UserRequests, " + payloads + " payloads decoded, " +
 			    unmirrored + " payloads with unmirrored classes");
 			System.out.println("# payload classes not mirrored: " + unknown);
+			ok(diffs.isEmpty(), dir + ": mirror fields match the " +
+			    "captured class descriptors" + (diffs.isEmpty() ? "" :
+			    " " + diffs));
+			Set<String> notSeen = new TreeSet<>(List.of(TIER2));
+			notSeen.removeAll(tier2);
+			ok(notSeen.isEmpty(), dir + ": the pipeline mirrors (" +
+			    TIER2.length + " classes) decode captured payloads" +
+			    (notSeen.isEmpty() ? "" : ", not seen: " + notSeen));
 			ok(bad == 0 && cmds > 0 && payloads > 10,
 			    dir + ": captured commands decode with the mirror classes");
 			ok(missing.isEmpty() || missing.stream().allMatch(

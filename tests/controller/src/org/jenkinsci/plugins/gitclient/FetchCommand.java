@@ -1,0 +1,6 @@
+/* Test mirror of git-client's FetchCommand builder interface: the test controller
+ * only sends its Class object (RemoteGitImpl$CommandInvocationHandler.command). */
+package org.jenkinsci.plugins.gitclient;
+
+public interface FetchCommand {
+}
