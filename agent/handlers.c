@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/h_file.h"
+#include "agent/h_git.h"
 #include "agent/h_launch.h"
 #include "agent/handlers.h"
 #include "protocol/command.h"
@@ -23,6 +24,7 @@ static const struct handler *const families[] = {
 	h_file_handlers,
 	h_launch_handlers,
 	h_durable_handlers,
+	h_git_handlers,
 };
 
 /* Run-time registrations, searched before the static tables. */
