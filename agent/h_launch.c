@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "agent/channel.h"
+#include "agent/dockersel.h"
 #include "agent/h_launch.h"
 #include "agent/handlers.h"
 #include "agent/log.h"
@@ -1339,6 +1340,12 @@ h_remote_launch(struct hctx *h, const struct jser_node *callable)
 	if (launch_env_inherit(&env) != 0 ||
 	    launch_env_override_all(&env, (const char *const *)ovr, nov) != 0)
 		goto nomem;
+	/* DOCKER_HOST of the daemon the node's labels select */
+	if (dockersel_launch_env(h->conf, &env, dockersel_overrides_host(
+	    (const char *const *)ovr, nov), errbuf, sizeof(errbuf)) != 0) {
+		r = hctx_fail(h, "java.io.IOException", "%s", errbuf);
+		goto out;
+	}
 	for (i = 0; i < argc; i++)
 		if ((x = launch_expand(argv[i], &env)) == NULL ||
 		    (argv[i] = jser_strdup(h->out, x, strlen(x))) == NULL) {
