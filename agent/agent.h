@@ -43,6 +43,35 @@ struct agent_conf {
 	long	 no_reconnect_after_ms;	/* -noReconnectAfter; 0 = never stop */
 	char	*agent_log;		/* -agentLog file */
 	char	*labels;		/* -labels (space separated) */
+	/* -register: create the node first (agent/register.h) */
+	bool	 reg;			/* -register */
+	char	*reg_username;		/* -username */
+	char	*reg_password;		/* API token: never log */
+	char	*reg_labels_file;	/* -labelsFile (watched) */
+	int	 reg_executors;		/* -executors (0: 1) */
+	bool	 reg_exclusive;		/* -mode exclusive */
+	char	*reg_fsroot;		/* -fsroot (default -workDir or cwd) */
+	char	*reg_description;	/* -description */
+	bool	 reg_delete_existing;	/* -deleteExistingClients */
+	bool	 reg_no_unique_id;	/* -disableClientsUniqueId */
+	bool	 reg_keep_disconnected;	/* -keepDisconnectedClients */
+	int	 reg_retry;		/* -retry (-1: forever) */
+	int	 reg_backoff;		/* enum register_backoff */
+	long	 reg_retry_interval_ms;	/* -retryInterval (10 s) */
+	long	 reg_max_retry_interval_ms; /* -maxRetryInterval (60 s) */
+	/* Docker daemon per label (agent/dockersel.h); NULL: defaults */
+	char	*dind_label;		/* -dindLabel ("dind") */
+	char	*dood_label;		/* -doodLabel ("dood") */
+	char	*docker_host;		/* -dockerHost: the DooD daemon */
+	char	*dind_image;		/* -dindImage ("docker:dind") */
+	bool	 dind_unprivileged;	/* -dindPrivileged false */
+	char	**dind_cap_add;		/* -dindCapAdd (NULL-terminated) */
+	char	**dind_cap_drop;	/* -dindCapDrop */
+	char	**dind_security_opt;	/* -dindSecurityOpt */
+	char	**dind_cgroup_rules;	/* -dindDeviceCgroupRule */
+	char	*dind_runtime;		/* -dindRuntime (e.g. sysbox-runc) */
+	char	**dind_mounts;		/* -dindMount SRC:DST[:OPTS] */
+	bool	 dind_keep;		/* -dindKeep: leave it running at exit */
 	long	 backoff_start_ms;	/* reconnect backoff start (1 s) */
 	long	 backoff_cap_ms;	/* reconnect backoff cap (60 s) */
 	int	 log_level;		/* 0 error, 1 info, 2 debug */

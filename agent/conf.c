@@ -35,6 +35,13 @@ enum conf_opt_id {
 	O_NOKEEPALIVE, O_NORECONNECT, O_NORECONNECTAFTER, O_AGENTLOG,
 	O_VERSION, O_HELP, O_LABELS, O_LOGLEVEL, O_BACKOFFSTART, O_BACKOFFCAP,
 	O_JNLPURL, O_HEADLESS, O_JVM_ARG, O_JVM_FLAG,
+	O_DINDLABEL, O_DOODLABEL, O_DOCKERHOST, O_DINDIMAGE, O_DINDPRIV,
+	O_DINDCAPADD, O_DINDCAPDROP, O_DINDSECOPT, O_DINDCGRULE, O_DINDRUNTIME,
+	O_DINDKEEP, O_DINDMOUNT,
+	O_REGISTER, O_USERNAME, O_PASSWORD, O_PASSWORDFILE, O_PASSWORDENV,
+	O_LABELSFILE, O_EXECUTORS, O_MODE, O_FSROOT, O_DESCRIPTION,
+	O_DELETEEXISTING, O_NOUNIQUEID, O_KEEPDISCONNECTED, O_RETRY,
+	O_RETRYBACKOFF, O_RETRYINTERVAL, O_MAXRETRYINTERVAL,
 };
 
 struct conf_opt {
@@ -91,13 +98,83 @@ static const struct conf_opt conf_opts[] = {
 	    "print the version and exit" },
 	{ "help", NULL, O_HELP, 0, 0, NULL, "print this help and exit" },
 	{ "labels", NULL, O_LABELS, 1, 0, "LABELS",
-	    "space separated labels this agent offers" },
+	    "space separated labels this agent offers (repeatable)" },
 	{ "loglevel", NULL, O_LOGLEVEL, 1, 0, "LEVEL",
 	    "error, info (default) or debug" },
 	{ "backoffStart", NULL, O_BACKOFFSTART, 1, 0, "DURATION",
 	    "first reconnect delay bound (default 1s)" },
 	{ "backoffCap", NULL, O_BACKOFFCAP, 1, 0, "DURATION",
 	    "largest reconnect delay bound (default 60s)" },
+	/* Docker per label: agent/dockersel.h */
+	{ "dindLabel", NULL, O_DINDLABEL, 1, 0, "LABEL",
+	    "label that sends a node's Docker work to its DinD daemon "
+	    "(default dind)" },
+	{ "doodLabel", NULL, O_DOODLABEL, 1, 0, "LABEL",
+	    "label that sends it to the host daemon (default dood; neither "
+	    "label: DooD)" },
+	{ "dockerHost", NULL, O_DOCKERHOST, 1, 0, "HOST",
+	    "host daemon for DooD and DinD (default $DOCKER_HOST or "
+	    "unix:///var/run/docker.sock)" },
+	{ "dindImage", NULL, O_DINDIMAGE, 1, 0, "IMAGE",
+	    "image of the inner daemon (default docker:dind)" },
+	{ "dindPrivileged", NULL, O_DINDPRIV, 1, 0, "true|false",
+	    "run the inner daemon privileged (default true)" },
+	{ "dindCapAdd", NULL, O_DINDCAPADD, 1, 0, "CAP",
+	    "capability for the inner daemon (repeatable, or CAP,CAP)" },
+	{ "dindCapDrop", NULL, O_DINDCAPDROP, 1, 0, "CAP",
+	    "capability to drop from it (repeatable, or CAP,CAP)" },
+	{ "dindSecurityOpt", NULL, O_DINDSECOPT, 1, 0, "OPT",
+	    "security option, e.g. seccomp=unconfined (repeatable)" },
+	{ "dindDeviceCgroupRule", NULL, O_DINDCGRULE, 1, 0, "RULE",
+	    "device cgroup rule, e.g. 'a *:* rwm' (repeatable)" },
+	{ "dindRuntime", NULL, O_DINDRUNTIME, 1, 0, "RUNTIME",
+	    "OCI runtime of the inner daemon, e.g. sysbox-runc" },
+	{ "dindMount", NULL, O_DINDMOUNT, 1, 0, "SRC:DST[:OPTS]",
+	    "extra bind mount for the inner daemon (repeatable)" },
+	{ "dindKeep", NULL, O_DINDKEEP, 0, 0, NULL,
+	    "leave the inner daemon running when jnagent exits" },
+	/* -register: create the node first, like the Swarm client */
+	{ "register", NULL, O_REGISTER, 0, 0, NULL,
+	    "create the node on the controller (Swarm plugin or core REST), "
+	    "then connect" },
+	{ "username", NULL, O_USERNAME, 1, 0, "USER",
+	    "-register: Jenkins user" },
+	{ "password", NULL, O_PASSWORD, 1, 1, "TOKEN",
+	    "-register: the user's API token" },
+	{ "passwordFile", NULL, O_PASSWORDFILE, 1, 0, "FILE",
+	    "-register: read the API token from FILE" },
+	{ "passwordEnvVariable", NULL, O_PASSWORDENV, 1, 0, "VAR",
+	    "-register: read the API token from environment variable VAR" },
+	{ "labelsFile", NULL, O_LABELSFILE, 1, 0, "FILE",
+	    "-register: more labels, re-read every few seconds and updated "
+	    "on the node" },
+	{ "executors", NULL, O_EXECUTORS, 1, 0, "N",
+	    "-register: number of executors (default 1)" },
+	{ "mode", NULL, O_MODE, 1, 0, "normal|exclusive",
+	    "-register: use the node as much as possible, or only for jobs "
+	    "tied to its labels" },
+	{ "fsroot", NULL, O_FSROOT, 1, 0, "DIR",
+	    "-register: the node's remote root (default -workDir or the "
+	    "current directory)" },
+	{ "description", NULL, O_DESCRIPTION, 1, 0, "TEXT",
+	    "-register: node description" },
+	{ "deleteExistingClients", NULL, O_DELETEEXISTING, 0, 0, NULL,
+	    "-register: replace a node of the same name" },
+	{ "disableClientsUniqueId", NULL, O_NOUNIQUEID, 0, 0, NULL,
+	    "-register: use -name as is, without the -<hash> suffix" },
+	{ "keepDisconnectedClients", NULL, O_KEEPDISCONNECTED, 0, 0, NULL,
+	    "-register: ask the Swarm plugin to keep the node when offline" },
+	{ "retry", NULL, O_RETRY, 1, 0, "N",
+	    "-register: retries after a transient failure (default -1: "
+	    "forever)" },
+	{ "retryBackOffStrategy", NULL, O_RETRYBACKOFF, 1, 0,
+	    "none|linear|exponential", "-register: growth of the retry "
+	    "interval (default none)" },
+	{ "retryInterval", NULL, O_RETRYINTERVAL, 1, 0, "DURATION",
+	    "-register: first retry delay (bare number: seconds; default 10)" },
+	{ "maxRetryInterval", NULL, O_MAXRETRYINTERVAL, 1, 0, "DURATION",
+	    "-register: largest retry delay (bare number: seconds; default "
+	    "60)" },
 	/* Accepted for compatibility, with a warning. */
 	{ "jnlpUrl", NULL, O_JNLPURL, 1, 0, "URL",
 	    "deprecated: <root>computer/<name>/jenkins-agent.jnlp gives -url "
@@ -354,6 +431,53 @@ conf_add_wsheader(struct conf_state *st, const char *v)
 	return 0;
 }
 
+/* Append v to a NULL-terminated vector; split at ',' when split. */
+static int
+conf_strv_add(struct conf_state *st, const char *flag, char ***vp,
+    const char *v, bool split)
+{
+	char	**w = *vp, *p, *e;
+	size_t	 n = 0;
+	char	*copy = conf_xstrdup(v);
+	int	 r = 0;
+
+	while (w != NULL && w[n] != NULL)
+		n++;
+	for (p = copy; p != NULL; p = e) {
+		e = split ? strchr(p, ',') : NULL;
+		if (e != NULL)
+			*e++ = '\0';
+		p = conf_trim(p);
+		if (*p == '\0')
+			continue;
+		if (conf_has_ctl(p) || n >= 64) {
+			r = conf_fail(st, "%s: invalid or too many values",
+			    flag);
+			break;
+		}
+		if ((w = reallocarray(w, n + 2, sizeof(*w))) == NULL)
+			fatalx(1, "out of memory");
+		w[n++] = conf_xstrdup(p);
+		w[n] = NULL;
+	}
+	free(copy);
+	*vp = w;
+	return r;
+}
+
+static void
+conf_strv_free(char ***vp)
+{
+	char	**p;
+
+	if (*vp == NULL)
+		return;
+	for (p = *vp; *p != NULL; p++)
+		free(*p);
+	free(*vp);
+	*vp = NULL;
+}
+
 static int
 conf_loglevel(const char *v)
 {
@@ -388,6 +512,148 @@ conf_note_scrub(struct conf_state *st, int idx)
 {
 	if (st->from_argv && conf_nscrub < CONF_MAX_SCRUB)
 		conf_scrub_idx[conf_nscrub++] = idx;
+}
+
+/* A -retryInterval style value: bare number = seconds (Swarm client). */
+static int
+conf_seconds(const char *v, long *ms)
+{
+	const char	*p = v;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p != v && *p == '\0' && p - v < 9) {
+		*ms = atol(v) * 1000;
+		return 0;
+	}
+	return conf_parse_duration(v, ms);
+}
+
+static int
+conf_int(const char *v, long lo, long hi, long *out)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* The -register options (agent/register.h). */
+static int
+conf_apply_register(struct conf_state *st, const struct conf_opt *o,
+    const char *flag, const char *v)
+{
+	struct agent_conf	*c = st->conf;
+	const char		*e;
+	char			*t;
+	long			 n;
+
+	switch (o->id) {
+	case O_REGISTER:
+		c->reg = true;
+		return 0;
+	case O_USERNAME:
+		if (*v == '\0' || conf_has_ctl(v) || strchr(v, ':') != NULL)
+			return conf_fail(st, "%s: invalid user name", flag);
+		conf_set(&c->reg_username, v);
+		return 0;
+	case O_PASSWORD:
+		if (*v == '\0' || conf_has_ctl(v))
+			return conf_fail(st, "%s: empty or invalid token", flag);
+		conf_set(&c->reg_password, v);
+		return 0;
+	case O_PASSWORDFILE:
+		if ((t = conf_read_file(v)) == NULL)
+			return conf_fail(st, "%s: cannot read %.200s: %s", flag,
+			    v, strerror(errno));
+		if (*t == '\0' || conf_has_ctl(t)) {
+			explicit_bzero(t, strlen(t));
+			free(t);
+			return conf_fail(st, "%s: %.200s: empty or invalid "
+			    "token", flag, v);
+		}
+		if (c->reg_password != NULL)
+			explicit_bzero(c->reg_password,
+			    strlen(c->reg_password));
+		free(c->reg_password);
+		c->reg_password = t;
+		return 0;
+	case O_PASSWORDENV:
+		if ((e = getenv(v)) == NULL || *e == '\0' || conf_has_ctl(e))
+			return conf_fail(st, "%s: environment variable %.100s "
+			    "is unset, empty or invalid", flag, v);
+		conf_set(&c->reg_password, e);
+		return 0;
+	case O_LABELSFILE:
+		conf_set(&c->reg_labels_file, v);
+		return 0;
+	case O_EXECUTORS:
+		if (conf_int(v, 1, 1000, &n) != 0)
+			return conf_fail(st, "%s: expected 1..1000", flag);
+		c->reg_executors = (int)n;
+		return 0;
+	case O_MODE:
+		if (strcasecmp(v, "normal") == 0)
+			c->reg_exclusive = false;
+		else if (strcasecmp(v, "exclusive") == 0)
+			c->reg_exclusive = true;
+		else
+			return conf_fail(st, "%s: expected normal or exclusive",
+			    flag);
+		return 0;
+	case O_FSROOT:
+		if (*v == '\0' || conf_has_ctl(v))
+			return conf_fail(st, "%s: empty or invalid", flag);
+		conf_set(&c->reg_fsroot, v);
+		return 0;
+	case O_DESCRIPTION:
+		if (conf_has_ctl(v))
+			return conf_fail(st, "%s: control characters", flag);
+		conf_set(&c->reg_description, v);
+		return 0;
+	case O_DELETEEXISTING:
+		c->reg_delete_existing = true;
+		return 0;
+	case O_NOUNIQUEID:
+		c->reg_no_unique_id = true;
+		return 0;
+	case O_KEEPDISCONNECTED:
+		c->reg_keep_disconnected = true;
+		return 0;
+	case O_RETRY:
+		if (conf_int(v, -1, 1000000, &n) != 0)
+			return conf_fail(st, "%s: expected -1 (forever) or a "
+			    "count", flag);
+		c->reg_retry = (int)n;
+		return 0;
+	case O_RETRYBACKOFF:
+		if (strcasecmp(v, "none") == 0)
+			c->reg_backoff = 0;
+		else if (strcasecmp(v, "linear") == 0)
+			c->reg_backoff = 1;
+		else if (strcasecmp(v, "exponential") == 0)
+			c->reg_backoff = 2;
+		else
+			return conf_fail(st, "%s: expected none, linear or "
+			    "exponential", flag);
+		return 0;
+	case O_RETRYINTERVAL:
+	case O_MAXRETRYINTERVAL:
+		if (conf_seconds(v, &n) != 0 || n <= 0)
+			return conf_fail(st, "%s: invalid duration: %.100s",
+			    flag, v);
+		if (o->id == O_RETRYINTERVAL)
+			c->reg_retry_interval_ms = n;
+		else
+			c->reg_max_retry_interval_ms = n;
+		return 0;
+	}
+	return conf_fail(st, "internal error: option %s", flag);
 }
 
 /* Apply one option with its (already @file-expanded) value. */
@@ -484,8 +750,18 @@ conf_apply(struct conf_state *st, const struct conf_opt *o, const char *flag,
 	case O_HELP:
 		st->action = CONF_HELP;
 		return 0;
-	case O_LABELS:
-		conf_set(&c->labels, v);
+	case O_LABELS:	/* repeatable: the values accumulate */
+		if (c->labels != NULL && *c->labels != '\0') {
+			size_t	 jl = strlen(c->labels) + strlen(v) + 2;
+			char	*j;
+
+			if ((j = malloc(jl)) == NULL)
+				return conf_fail(st, "out of memory");
+			snprintf(j, jl, "%s %s", c->labels, v);
+			free(c->labels);
+			c->labels = j;
+		} else
+			conf_set(&c->labels, v);
 		return 0;
 	case O_LOGLEVEL:
 		if ((lvl = conf_loglevel(v)) == -1)
@@ -503,6 +779,77 @@ conf_apply(struct conf_state *st, const struct conf_opt *o, const char *flag,
 		else
 			c->backoff_cap_ms = ms;
 		return 0;
+	case O_DINDLABEL:
+	case O_DOODLABEL:
+		if (*v == '\0' || strpbrk(v, " \t&|!()") != NULL ||
+		    conf_has_ctl(v))
+			return conf_fail(st, "%s: expected one plain label",
+			    flag);
+		conf_set(o->id == O_DINDLABEL ? &c->dind_label :
+		    &c->dood_label, v);
+		return 0;
+	case O_DOCKERHOST:
+		if (*v == '\0' || conf_has_ctl(v))
+			return conf_fail(st, "%s: empty or invalid", flag);
+		conf_set(&c->docker_host, v);
+		return 0;
+	case O_DINDIMAGE:
+		if (*v == '\0' || conf_has_ctl(v) || strchr(v, ' ') != NULL)
+			return conf_fail(st, "%s: invalid image name", flag);
+		conf_set(&c->dind_image, v);
+		return 0;
+	case O_DINDPRIV:
+		if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+		    strcasecmp(v, "yes") == 0)
+			c->dind_unprivileged = false;
+		else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+		    strcasecmp(v, "no") == 0)
+			c->dind_unprivileged = true;
+		else
+			return conf_fail(st, "%s: expected true or false",
+			    flag);
+		return 0;
+	case O_DINDCAPADD:
+		return conf_strv_add(st, flag, &c->dind_cap_add, v, true);
+	case O_DINDCAPDROP:
+		return conf_strv_add(st, flag, &c->dind_cap_drop, v, true);
+	case O_DINDSECOPT:
+		return conf_strv_add(st, flag, &c->dind_security_opt, v,
+		    false);
+	case O_DINDCGRULE:
+		return conf_strv_add(st, flag, &c->dind_cgroup_rules, v,
+		    false);
+	case O_DINDRUNTIME:
+		if (*v == '\0' || conf_has_ctl(v) || strchr(v, ' ') != NULL)
+			return conf_fail(st, "%s: invalid runtime name", flag);
+		conf_set(&c->dind_runtime, v);
+		return 0;
+	case O_DINDKEEP:
+		c->dind_keep = true;
+		return 0;
+	case O_DINDMOUNT:
+		if (strchr(v, ':') == NULL || v[0] != '/')
+			return conf_fail(st, "%s: expected /SRC:/DST[:OPTS]",
+			    flag);
+		return conf_strv_add(st, flag, &c->dind_mounts, v, false);
+	case O_REGISTER:
+	case O_USERNAME:
+	case O_PASSWORD:
+	case O_PASSWORDFILE:
+	case O_PASSWORDENV:
+	case O_LABELSFILE:
+	case O_EXECUTORS:
+	case O_MODE:
+	case O_FSROOT:
+	case O_DESCRIPTION:
+	case O_DELETEEXISTING:
+	case O_NOUNIQUEID:
+	case O_KEEPDISCONNECTED:
+	case O_RETRY:
+	case O_RETRYBACKOFF:
+	case O_RETRYINTERVAL:
+	case O_MAXRETRYINTERVAL:
+		return conf_apply_register(st, o, flag, v);
 	case O_JNLPURL:
 		free(st->jnlp_url);
 		st->jnlp_url = conf_xstrdup(v);
@@ -755,6 +1102,55 @@ conf_protocols_ok(const char *list)
 	return false;
 }
 
+/*
+ * -register: the secret comes from the controller later (a placeholder
+ * until then), the name defaults to the host name, fsroot to -workDir
+ * or the current directory.
+ */
+static int
+conf_validate_register(struct conf_state *st)
+{
+	struct agent_conf	*c = st->conf;
+	char			 host[256], cwd[4096];
+
+	if (c->nurls != 1 || c->direct != NULL)
+		return conf_fail(st, "-register needs exactly one -url");
+	if (c->reg_username == NULL)
+		return conf_fail(st, "-register needs -username");
+	if (c->reg_password == NULL)
+		return conf_fail(st, "-register needs the user's API token: "
+		    "-password, -passwordFile or -passwordEnvVariable");
+	if (c->name == NULL) {
+		if (gethostname(host, sizeof(host)) != 0)
+			return conf_fail(st, "-register: no -name and no host "
+			    "name");
+		host[sizeof(host) - 1] = '\0';
+		conf_set(&c->name, host);
+	}
+	if (strchr(c->name, '/') != NULL)
+		return conf_fail(st, "-name: '/' is not allowed in a node name");
+	if (c->reg_fsroot == NULL) {
+		if (c->work_dir != NULL)
+			conf_set(&c->reg_fsroot, c->work_dir);
+		else if (getcwd(cwd, sizeof(cwd)) != NULL)
+			conf_set(&c->reg_fsroot, cwd);
+		else
+			return conf_fail(st, "-register: give -fsroot");
+	}
+	if (c->reg_retry_interval_ms == 0)
+		c->reg_retry_interval_ms = 10000;
+	if (c->reg_max_retry_interval_ms == 0)
+		c->reg_max_retry_interval_ms = 60000;
+	if (c->reg_max_retry_interval_ms < c->reg_retry_interval_ms)
+		return conf_fail(st, "-maxRetryInterval must not be smaller "
+		    "than -retryInterval");
+	/* placeholder, replaced by register_run() */
+	if (c->secret != NULL)
+		explicit_bzero(c->secret, strlen(c->secret));
+	conf_set(&c->secret, "-");
+	return 0;
+}
+
 static int
 conf_validate(struct conf_state *st)
 {
@@ -764,6 +1160,8 @@ conf_validate(struct conf_state *st)
 	char			 host[256], why[128];
 	int			 port;
 
+	if (c->reg && conf_validate_register(st) != 0)
+		return -1;
 	if (c->name == NULL)
 		return conf_fail(st, "no agent name: give -name, <secret> "
 		    "<name>, or JENKINS_AGENT_NAME");
@@ -965,6 +1363,7 @@ conf_parse(struct agent_conf *c, int argc, char **argv,
 	c->log_level = -1;
 	c->backoff_start_ms = -1;
 	c->backoff_cap_ms = -1;
+	c->reg_retry = -1;
 
 	if ((opts = conf_env("REMOTING_OPTS")) != NULL) {
 		if (conf_split_words(opts, &words, &nwords) != 0) {
@@ -1056,6 +1455,11 @@ conf_free(struct agent_conf *c)
 	conf_free_secret(&c->secret);
 	conf_free_secret(&c->credentials);
 	conf_free_secret(&c->proxy_credentials);
+	conf_free_secret(&c->reg_password);
+	free(c->reg_username);
+	free(c->reg_labels_file);
+	free(c->reg_fsroot);
+	free(c->reg_description);
 	free(c->name);
 	free(c->work_dir);
 	free(c->internal_dir);
@@ -1066,6 +1470,16 @@ conf_free(struct agent_conf *c)
 	free(c->cert);
 	free(c->agent_log);
 	free(c->labels);
+	free(c->dind_label);
+	free(c->dood_label);
+	free(c->docker_host);
+	free(c->dind_image);
+	free(c->dind_runtime);
+	conf_strv_free(&c->dind_cap_add);
+	conf_strv_free(&c->dind_cap_drop);
+	conf_strv_free(&c->dind_security_opt);
+	conf_strv_free(&c->dind_cgroup_rules);
+	conf_strv_free(&c->dind_mounts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1109,7 +1523,11 @@ conf_usage(void)
 	    "[options]\n"
 	    "       jnagent -url URL [options] <secret> <name>\n"
 	    "       jnagent -direct HOST:PORT -instanceIdentity KEY -name NAME "
-	    "-secret SECRET [options]\n\n"
+	    "-secret SECRET [options]\n"
+	    "       jnagent -register -url URL -username USER -passwordFile FILE "
+	    "[options]\n"
+	    "       jnagent docker doctor [--labels LABELS] [--docker-host HOST] "
+	    "[--image IMAGE]\n\n"
 	    "Options (one or two dashes, also --option=VALUE; any VALUE may be "
 	    "@file to\nread it from that file):\n");
 	off = (size_t)n;

@@ -17,8 +17,11 @@
 #include "agent/agent.h"
 #include "agent/conf.h"
 #include "agent/connect.h"
+#include "agent/dindsvc.h"
+#include "agent/doctor.h"
 #include "agent/log.h"
 #include "agent/proc.h"
+#include "agent/register.h"
 
 static volatile int	 main_stop;
 
@@ -108,6 +111,8 @@ main(int argc, char **argv)
 	 */
 	mallopt(M_ARENA_MAX, 2);
 #endif
+	if (argc > 1 && strcmp(argv[1], "docker") == 0)
+		return doctor_main(argc - 1, argv + 1);
 	if (conf_parse(&conf, argc, argv, &action, err, sizeof(err)) != 0) {
 		conf_scrub_argv(argc, argv);
 		conf_free(&conf);
@@ -142,10 +147,21 @@ main(int argc, char **argv)
 	if (proc_init() != 0)
 		fatalx(1, "cannot start the process reaper: %s", strerror(errno));
 
+	if (conf.reg) {
+		log_info("registering \"%.100s\" with %s as user \"%.100s\"",
+		    conf.name, conf.urls[0], conf.reg_username);
+		if (register_run(&conf, &main_stop, err, sizeof(err)) != 0) {
+			conf_free(&conf);
+			fatalx(1, "register: %s", err);
+		}
+	}
 	log_info("%s starting: agent \"%.100s\", %s", conf_version_line(),
 	    conf.name, conf.direct != NULL ? "direct connection" :
 	    conf.websocket ? "WebSocket" : "JNLP4-connect");
+	dindsvc_install(&conf);		/* DinD by label: agent/dockersel.h */
 	rc = connect_run(&conf, &main_stop);
+	dindsvc_shutdown();
+	register_finish();
 	conf_free(&conf);
 	log_close();
 	return rc;

@@ -45,6 +45,7 @@ public final class Main {
 	private int pingInterval = 1;
 	private int agentPings = 2;
 	private int benchCount = 1000;
+	private int benchMb = 1024, benchFiles = 10000;
 	private String remoteRoot = System.getProperty("java.io.tmpdir");
 	private Ctl ctl;
 	private long deadline;
@@ -59,7 +60,9 @@ public final class Main {
 
 	private static void usage() {
 		System.err.println("usage: jnagent.testctl.Main [--scenario " +
-		    "online|demo|bench|connect-bench|wait-close|reject] " +
+		    "online|demo|bench|connect-bench|wait-close|reject|" +
+		    "pipeline|pipeline-bench|git] [--bench-mb MB] " +
+		    "[--bench-files N] " +
 		    "[--wrong-identity] " +
 		    "[--restart] [--cut-mid-command] [--malformed-frame] " +
 		    "[--secret S] [--name N] [--port-file F] " +
@@ -118,13 +121,16 @@ public final class Main {
 			case "--ping-interval": pingInterval = Integer.parseInt(v); break;
 			case "--agent-pings": agentPings = Integer.parseInt(v); break;
 			case "--bench-count": benchCount = Integer.parseInt(v); break;
+			case "--bench-mb": benchMb = Integer.parseInt(v); break;
+			case "--bench-files": benchFiles = Integer.parseInt(v); break;
 			case "--remote-root": remoteRoot = v; break;
+			case "--register-mode": RegisterServer.mode = v; break;
 			default:
 				throw new IllegalArgumentException("unknown option " + o);
 			}
 		}
 		if (!List.of("online", "demo", "bench", "connect-bench",
-		    "wait-close", "reject")
+		    "wait-close", "reject", "pipeline", "pipeline-bench", "git", "register", "docker")
 		    .contains(scenario))
 			throw new IllegalArgumentException("unknown scenario " + scenario);
 		if (expectConnections < 0)
@@ -158,6 +164,7 @@ public final class Main {
 			http.start();
 			tcp.start();
 			writePortFile(id);
+			if (scenario.equals("register") || RegisterServer.mode != null) RegisterServer.start(ctl, name, secret, portFile);
 			Log.info("listening: http=" + ctl.httpPort + " tcp=" +
 			    ctl.tcpPort + " node=" + name);
 			if (execAgent != null)
@@ -425,6 +432,18 @@ public final class Main {
 					    "CloseCommand (" + c.ended.getNow("") + ")");
 				checkConn(c);
 				Log.status("CLOSED-BY-AGENT " + c.number);
+				return;
+			}
+			if (scenario.equals("git")) { new GitScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
+			if (scenario.equals("docker")) { new DockerScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
+			if (scenario.startsWith("pipeline")) {
+				Process a = agent;
+				if (scenario.equals("pipeline"))
+					new Pipeline(c, remoteRoot).run();
+				else
+					new Pipeline(c, remoteRoot).bench(a != null ?
+					    a.pid() : -1, benchMb, benchFiles);
+				closeAndCheck(c);
 				return;
 			}
 			pingsBothWays(c);
