@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -812,6 +813,28 @@ side(struct gconn *c, const char *method, const char *path,
 }
 
 /* ---- answers ---------------------------------------------------------- */
+
+/*
+ * After an early answer (413) the client may still be sending the body:
+ * closing at once would reset the connection before it reads the answer.
+ * Stop writing, then read and drop what comes, for at most 2 s and
+ * 256 MiB, so the client sees the status line.
+ */
+static void
+linger_close(int fd)
+{
+	struct timeval	 tv = { 2, 0 };
+	char		 sink[16384];
+	size_t		 total = 0;
+	ssize_t		 n;
+
+	if (shutdown(fd, SHUT_WR) != 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (total < ((size_t)256 << 20) &&
+	    (n = read(fd, sink, sizeof(sink))) > 0)
+		total += (size_t)n;
+}
 
 static int
 reply(struct gconn *c, int status, const char *fmt, ...)
@@ -2020,9 +2043,11 @@ serve_one(struct gconn *c)
 		r = io_body(&c->cl, rq.clen, rq.chunked, &body, &bl,
 		    g->max_json);
 		if (r != 0) {
-			if (r == 413)
+			if (r == 413) {
 				reply(c, 413, "jnagent docker guard: JSON body "
 				    "over %zu bytes", g->max_json);
+				linger_close(c->cl.fd);
+			}
 			goto out;
 		}
 		if ((r = rewrite_body(c, &rt, body, bl, &nbody)) != 0) {

@@ -13,8 +13,8 @@ if ! docker_test_start; then
 fi
 G1= G2=
 cleanup() {
-	for p in $G1 $G2; do kill -TERM "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	# only the guards: a bare `wait` would also wait for dockerd
+	for p in $G1 $G2; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	docker_test_stop
 }
 trap cleanup EXIT
