@@ -7,6 +7,9 @@
  *   - pipe I/O (ProxyOutputStream/ProxyWriter/ProxyInputStream commands)
  *     is applied right away, in arrival order, before any later command
  *     is looked at; this satisfies every Request.lastIoId (spec 5.6);
+ *   - ProxyInputStream$Chunk reads of our exported sources run on worker
+ *     threads (a slow source must not stall the loop), one at a time per
+ *     source and in arrival order (a ticket per request);
  *   - UserRequests and RPCRequests become jobs run by worker threads (or
  *     on the loop thread for HANDLER_INLINE handlers such as pings);
  *   - Responses complete the agent's own requests (pings, channel_call()).
@@ -63,6 +66,9 @@ struct job {
 	struct cmd		 cmd;		/* the request (owns its doc) */
 	struct jser_doc		*pdoc;		/* decoded UserRequest payload */
 	const struct jser_node	*callable;
+	struct export		*rd;		/* a ProxyInputStream$Chunk read
+						 * of this export (held) */
+	uint64_t		 rd_ticket;
 };
 
 struct export {
@@ -71,6 +77,8 @@ struct export {
 	int			 refs;
 	void			*obj;
 	const struct chan_export_ops *ops;
+	uint64_t		 rd_next;	/* read tickets handed out */
+	uint64_t		 rd_serving;	/* the ticket allowed to read */
 };
 
 /* A controller OutputStream the agent writes to. */
@@ -1024,6 +1032,82 @@ channel_instream_open(struct hctx *h, const struct jser_node *n)
 	return s;
 }
 
+struct chan_instream *
+channel_instream_export(struct hctx *h, int32_t *oid)
+{
+	struct channel		*ch = h->ch;
+	struct chan_instream	*s;
+
+	if (ch == NULL) {
+		hctx_fail(h, "java.io.IOException", "no channel to export a "
+		    "stream on");
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		hctx_fail(h, "java.io.IOException", "out of memory");
+		return NULL;
+	}
+	s->ch = ch;
+	s->h = h;
+	s->push = true;
+	s->refs = 2;
+	pthread_mutex_lock(&ch->lock);
+	if (ch->closing) {
+		pthread_mutex_unlock(&ch->lock);
+		free(s);
+		hctx_fail(h, "java.io.IOException", "the channel is closing");
+		return NULL;
+	}
+	ch->refs++;
+	pthread_mutex_unlock(&ch->lock);
+	if ((s->oid = channel_export(ch, s, &is_sink_ops)) < 0) {
+		free(s);
+		chan_unref(ch);
+		hctx_fail(h, "java.io.IOException", "cannot export a stream");
+		return NULL;
+	}
+	*oid = s->oid;
+	return s;
+}
+
+struct channel *
+channel_hold(struct channel *ch)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->refs++;
+	pthread_mutex_unlock(&ch->lock);
+	return ch;
+}
+
+void
+channel_drop(struct channel *ch)
+{
+	if (ch != NULL)
+		chan_unref(ch);
+}
+
+bool
+channel_closing(struct channel *ch)
+{
+	bool	 c;
+
+	pthread_mutex_lock(&ch->lock);
+	c = ch->closing;
+	pthread_mutex_unlock(&ch->lock);
+	return c;
+}
+
+void
+channel_cancel(struct channel *ch, struct hctx *h)
+{
+	atomic_store(&h->cancelled, true);
+	if (ch == NULL)
+		return;
+	pthread_mutex_lock(&ch->lock);
+	pthread_cond_broadcast(&ch->pipe_cond);
+	pthread_mutex_unlock(&ch->lock);
+}
+
 /* Pull: one ProxyInputStream$Chunk round trip; lock not held.  0 or -1. */
 static int
 is_pull(struct chan_instream *s)
@@ -1292,12 +1376,18 @@ job_respond(struct channel *ch, struct job *job, int rc)
 	wbuf_free(&w);
 }
 
+static void job_read(struct channel *, struct job *);
+
 static void
 job_run(struct channel *ch, struct job *job)
 {
 	struct hctx	*h = &job->h;
 	int		 rc;
 
+	if (job->rd != NULL) {
+		job_read(ch, job);
+		return;
+	}
 	if (h->cls == NULL && job->callable != NULL)
 		h->cls = jser_class_name(job->callable);
 	if (h->exc_class != NULL)
@@ -1673,46 +1763,89 @@ on_sink(struct channel *ch, struct cmd *c)
 		export_drop_oid(ch, e->oid);
 }
 
-/* ProxyInputStream$Chunk: the controller reads from our export. */
+/* ProxyInputStream$Chunk: the controller reads from our export.  The
+ * read runs on a worker (job_read()); tickets keep reads of one export
+ * in arrival order. */
 static void
 on_pis_chunk(struct channel *ch, struct cmd *c)
 {
-	struct export		*e;
+	struct export	*e;
+	struct job	*job;
+	int32_t		 id = c->id;
+
+	if ((e = export_hold(ch, c->oid)) == NULL || e->ops->read == NULL) {
+		if (e != NULL)
+			export_drop_oid(ch, e->oid);
+		raw_exception(ch, id, "java.io.IOException",
+		    "Invalid object ID");
+		return;
+	}
+	if ((job = job_new(ch, c, true)) == NULL) {
+		export_drop_oid(ch, e->oid);
+		raw_exception(ch, id, "java.io.IOException", "out of memory");
+		return;
+	}
+	pthread_mutex_lock(&ch->lock);
+	job->rd = e;
+	job->rd_ticket = e->rd_next++;
+	pthread_mutex_unlock(&ch->lock);
+	job_submit(ch, job);
+}
+
+/* A worker: read for a ProxyInputStream$Chunk job and answer it. */
+static void
+job_read(struct channel *ch, struct job *job)
+{
+	struct export		*e = job->rd;
 	struct jser_doc		*doc;
 	struct jser_node	*b;
 	struct wbuf		 w;
 	uint8_t			*buf = NULL;
 	size_t			 len;
 	ssize_t			 n = -1;
+	bool			 gone;
 	int			 r = PROTO_NOMEM;
 
-	len = c->size < 0 ? 0 : (size_t)c->size;
+	len = job->cmd.size < 0 ? 0 : (size_t)job->cmd.size;
 	if (len > CHANNEL_MAX_READ)
 		len = CHANNEL_MAX_READ;
-	if ((e = export_hold(ch, c->oid)) == NULL || e->ops->read == NULL) {
-		if (e != NULL)
-			export_drop_oid(ch, e->oid);
-		raw_exception(ch, c->id, "java.io.IOException",
-		    "Invalid object ID");
-		return;
-	}
-	if ((buf = calloc(1, len ? len : 1)) != NULL)
+	pthread_mutex_lock(&ch->lock);
+	while (e->rd_serving != job->rd_ticket && !ch->closing)
+		pthread_cond_wait(&ch->pipe_cond, &ch->lock);
+	gone = ch->closing;
+	pthread_mutex_unlock(&ch->lock);
+	if (!gone && (buf = calloc(1, len ? len : 1)) != NULL)
 		n = e->ops->read(e->obj, buf, len);
+	pthread_mutex_lock(&ch->lock);
+	e->rd_serving++;
+	pthread_cond_broadcast(&ch->pipe_cond);
+	pthread_mutex_unlock(&ch->lock);
 	export_drop_oid(ch, e->oid);
-	if (n < 0) {
-		free(buf);
-		raw_exception(ch, c->id, "java.io.IOException",
-		    "read from the exported stream failed");
-		return;
-	}
+	job->rd = NULL;
 	wbuf_init(&w, CHANNEL_MAX_OUT);
-	if ((doc = jser_doc_new()) != NULL &&
-	    (b = cmd_new_pis_buffer(doc, n == 0 && len > 0 ? -1 : (int32_t)n,
-	    buf, (uint32_t)len)) != NULL)
-		r = cmd_put_response_raw(&w, doc, c->id, 0, NULL, b);
-	jser_doc_free(doc);
+	if (gone)
+		r = PROTO_OK;	/* nobody to answer */
+	else if (n < 0) {
+		if ((doc = jser_doc_new()) != NULL &&
+		    (b = cmd_new_exception(doc, "java.io.IOException",
+		    "read from the exported stream failed")) != NULL)
+			r = cmd_put_response_raw(&w, doc, job->cmd.id, 0, b,
+			    NULL);
+		jser_doc_free(doc);
+	} else {
+		if ((doc = jser_doc_new()) != NULL &&
+		    (b = cmd_new_pis_buffer(doc, n == 0 && len > 0 ? -1 :
+		    (int32_t)n, buf, (uint32_t)len)) != NULL)
+			r = cmd_put_response_raw(&w, doc, job->cmd.id, 0, NULL,
+			    b);
+		jser_doc_free(doc);
+	}
 	free(buf);
-	send_wbuf(ch, &w, r, "a ProxyInputStream$Buffer");
+	if (!gone)
+		send_wbuf(ch, &w, r, "a ProxyInputStream$Buffer");
+	else
+		wbuf_free(&w);
+	job_free(ch, job);
 }
 
 static void
@@ -2056,6 +2189,40 @@ chan_loop(struct channel *ch, volatile int *stop)
 	}
 }
 
+/*
+ * Sources with a read in progress: the controller's reader is gone with
+ * the channel, so close them (their close op makes the read return).
+ */
+static void
+interrupt_reads(struct channel *ch)
+{
+	struct export	*e, **held = NULL;
+	size_t		 n = 0, cap = 0, i;
+
+	pthread_mutex_lock(&ch->lock);
+	for (e = ch->exports; e != NULL; e = e->next) {
+		if (e->ops->read == NULL || e->ops->close == NULL ||
+		    e->rd_serving == e->rd_next)
+			continue;
+		if (n == cap) {
+			struct export	**nh;
+
+			cap = cap ? cap * 2 : 8;
+			if ((nh = realloc(held, cap * sizeof(*held))) == NULL)
+				break;
+			held = nh;
+		}
+		e->refs++;
+		held[n++] = e;
+	}
+	pthread_mutex_unlock(&ch->lock);
+	for (i = 0; i < n; i++) {
+		held[i]->ops->close(held[i]->obj, true);
+		export_drop_oid(ch, held[i]->oid);
+	}
+	free(held);
+}
+
 /* Stop the workers: cancel everything and wait a little for them. */
 static void
 chan_shutdown(struct channel *ch)
@@ -2063,6 +2230,7 @@ chan_shutdown(struct channel *ch)
 	struct job	*j;
 	struct timespec	 ts;
 
+	interrupt_reads(ch);
 	pthread_mutex_lock(&ch->lock);
 	ch->closing = true;
 	for (j = ch->active; j != NULL; j = j->anext)

@@ -43,8 +43,15 @@ struct chan_export_ops {
 	int	(*flush)(void *obj);
 	/* EOF of the sink (error: the writer failed). */
 	void	(*close)(void *obj, bool error);
-	/* A source the controller reads (ProxyInputStream$Chunk): bytes read,
-	 * 0 at EOF, -1 on error.  Loop thread; must not block for long. */
+	/*
+	 * A source the controller reads (ProxyInputStream$Chunk): bytes read,
+	 * 0 at EOF, -1 on error.  Runs on a worker thread and may block;
+	 * reads of one export are serialized, in the order the requests
+	 * arrived.  close() may then be called on the loop thread (the
+	 * controller's ProxyInputStream$EOF, or the channel ending) while a
+	 * read blocks: it must make that read return soon, and must not free
+	 * what read() uses (release() comes after the read).
+	 */
 	ssize_t	(*read)(void *obj, uint8_t *p, size_t n);
 	/* The last reference is gone; free obj. */
 	void	(*release)(void *obj);
@@ -145,6 +152,33 @@ ssize_t channel_instream_read(struct chan_instream *s, uint8_t *p, size_t n);
 /* Why the last read failed, NULL if it did not (valid until close). */
 const char *channel_instream_error(const struct chan_instream *s);
 void channel_instream_close(struct chan_instream *s);
+
+/*
+ * A stream the controller writes to, for a RemoteOutputStream (or a Pipe)
+ * the agent sends: exports a push-form sink like channel_instream_open()
+ * does, without the ConnectCommand, and sets *oid.  Read it with
+ * channel_instream_read() (0 once the controller sends EOF; the 1 MiB
+ * window bounds what is buffered); close as above.  h must outlive the
+ * stream (it may be an hctx of the handler's own, see channel_cancel()).
+ * NULL after hctx_fail(h, ...).
+ */
+struct chan_instream *channel_instream_export(struct hctx *h, int32_t *oid);
+
+/*
+ * Cancel h (an hctx a handler keeps beyond its request, e.g. for a
+ * process's streams): hctx_cancelled(h) turns true and every pipe write
+ * or stream read waiting on h returns -1 at once.
+ */
+void channel_cancel(struct channel *ch, struct hctx *h);
+
+/*
+ * For work that outlives its request (a thread of the handler's own):
+ * channel_hold() keeps ch's memory valid until channel_drop(); once the
+ * channel ends, channel_closing() is true and every send fails.
+ */
+struct channel *channel_hold(struct channel *ch);
+void channel_drop(struct channel *ch);	/* NULL is fine */
+bool channel_closing(struct channel *ch);
 
 /*
  * The controller OutputStream oid of a hudson.remoting.RemoteOutputStream

@@ -6,8 +6,13 @@
  * Launcher$RemoteLaunchCallable (h_launch.c); the controller then polls
  * the control directory with the callables below and with ordinary
  * FilePath calls (IsDirectory, LastModified for the heartbeat, Exists,
- * DeleteRecursive: h_file.c).  Watch mode (StartWatching) is not
- * supported: controllers keep USE_WATCHING off by default.
+ * DeleteRecursive: h_file.c).
+ *
+ * Watch mode (StartWatching, opt-in on the controller) is emulated as the
+ * JVM agent's Watcher does it: a thread per control directory that every
+ * 100 ms sends the new log bytes to the step's listener and, once the
+ * exit code is there, calls ExecutionRemotable.exited(code, output) back
+ * on the controller and removes the control directory.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,6 +25,8 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +34,12 @@
 #include <unistd.h>
 
 #include "agent/channel.h"
+#include "agent/fsutil.h"
 #include "agent/h_launch.h"
 #include "agent/handlers.h"
 #include "agent/log.h"
 #include "protocol/command.h"
+#include "protocol/jval.h"
 
 #define NF(a)			(sizeof(a) / sizeof((a)[0]))
 #define DURABLE_OUTPUT_MAX	(256 * 1024 * 1024)	/* returnStdout */
@@ -306,30 +315,30 @@ done:
 }
 
 /*
- * FileMonitoringController$StatusCheck on jenkins-result.txt: the exit
- * code (capped at Integer.MAX_VALUE), or null while there is none.
+ * The exit code in the result file path (StatusCheck's rules: trimmed
+ * text as a long, capped to the int range).  1 with *code, 0 while there
+ * is none (missing or empty), -1 with errno set or, for unparsable text,
+ * errno 0 and the text in bad.
  */
 static int
-h_status_check(struct hctx *h, const struct jser_node *callable)
+read_status(const char *path, int32_t *code, char *bad, size_t badlen)
 {
 	char		 buf[128], *s, *e, *end;
 	long long	 v;
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, saved;
 
-	(void)callable;
-	h->value = NULL;
-	if ((fd = open(h->file_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		return fail_errno(h, errno, h->file_path);
-	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n == -1 && errno == EINTR);
+	saved = errno;
 	close(fd);
-	if (n < 0)
-		return fail_errno(h, errno, h->file_path);
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
 	buf[n] = '\0';
 	/* String.trim(): everything <= ' ' at both ends. */
 	for (s = buf; *s != '\0' && (unsigned char)*s <= ' '; s++)
@@ -341,15 +350,43 @@ h_status_check(struct hctx *h, const struct jser_node *callable)
 		return 0;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || isspace((unsigned char)*s))
-		return hctx_fail(h, "java.io.IOException",
-		    "corrupted content in %.800s: %.60s", h->file_path, s);
+	if (errno != 0 || *end != '\0' || isspace((unsigned char)*s)) {
+		snprintf(bad, badlen, "%s", s);
+		errno = 0;
+		return -1;
+	}
 	if (v > INT_MAX)
 		v = INT_MAX;
 	if (v < INT_MIN)
 		v = INT_MIN;
-	h->value = cmd_new_integer(h->out, (int32_t)v);
-	return h->value != NULL ? 0 : -1;
+	*code = (int32_t)v;
+	return 1;
+}
+
+/*
+ * FileMonitoringController$StatusCheck on jenkins-result.txt: the exit
+ * code (capped at Integer.MAX_VALUE), or null while there is none.
+ */
+static int
+h_status_check(struct hctx *h, const struct jser_node *callable)
+{
+	char	 bad[128];
+	int32_t	 code;
+
+	(void)callable;
+	h->value = NULL;
+	switch (read_status(h->file_path, &code, bad, sizeof(bad))) {
+	case 0:
+		return 0;
+	case 1:
+		h->value = cmd_new_integer(h->out, code);
+		return h->value != NULL ? 0 : -1;
+	default:
+		if (errno != 0)
+			return fail_errno(h, errno, h->file_path);
+		return hctx_fail(h, "java.io.IOException",
+		    "corrupted content in %.800s: %.60s", h->file_path, bad);
+	}
 }
 
 /* Convert p[0..n) from charset cs to UTF-8; malloc'ed, or NULL. */
@@ -459,6 +496,461 @@ out:
 	return r;
 }
 
+/* ---- watch mode (section 6.5) ---- */
+
+#define WATCH_PERIOD_MS		100	/* the JVM Watcher's delay */
+#define WATCH_CALL_MS		60000	/* wait for exited()'s Response */
+#define WATCH_EXEC_REMOTABLE	"org.jenkinsci.plugins.workflow.steps." \
+	"durable_task.DurableTaskStep$ExecutionRemotable"
+
+/* One watched control directory. */
+struct watcher {
+	struct watcher	*next;
+	struct channel	*ch;		/* held */
+	struct hctx	 wh;		/* our pipe writes; cancelled to stop */
+	char		*dir;		/* C */
+	char		 charset[64];	/* of the log; "": UTF-8 */
+	int32_t		 log_oid;	/* the listener's stream, -1 none */
+	int32_t		 exec_oid;	/* the ExecutionRemotable proxy */
+	int32_t		 loader_oid;	/* for annotations of our calls */
+	bool		 problem_sent;
+};
+
+static pthread_mutex_t	 watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 watch_cond = PTHREAD_COND_INITIALIZER;
+static struct watcher	*watchers;
+
+static void
+watch_free(struct watcher *w)
+{
+	channel_drop(w->ch);
+	free(w->dir);
+	free(w);
+}
+
+/*
+ * Call method(types) with args (in doc) on the controller's
+ * ExecutionRemotable: a UserRequest wrapping a UserRPCRequest, sent after
+ * every log chunk we wrote (lastIoId).  0, or -1 (logged).
+ */
+static int
+watch_call(struct watcher *w, struct jser_doc *doc, const char *method,
+    const char *const *types, uint32_t ntypes, struct jser_node *const *args,
+    uint32_t nargs)
+{
+	static const struct jval_field cmdf[] = {
+		{ 'L', "createdAt", "Ljava/lang/Exception;" },
+	};
+	static const struct jval_field reqf[] = {
+		{ 'I', "id", NULL },
+		{ 'I', "lastIoId", NULL },
+		{ 'L', "response", "Lhudson/remoting/Response;" },
+	};
+	static const struct jval_field rpcf[] = {
+		{ 'I', "oid", NULL },
+		{ '[', "arguments", "[Ljava/lang/Object;" },
+		{ 'L', "declaringClassName", "Ljava/lang/String;" },
+		{ 'L', "methodName", "Ljava/lang/String;" },
+		{ '[', "types", "[Ljava/lang/String;" },
+	};
+	struct jval_ctx		 ctx;
+	struct jser_node	*cd, *rd, *pd, *ud, *o;
+	struct wbuf		 pl, wr;
+	struct cmd		 resp;
+	char			 ts[512];
+	size_t			 off;
+	uint32_t		 i;
+	int32_t			 id;
+	int			 r = -1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.doc = doc;
+	id = channel_new_request_id(w->ch);
+	if ((cd = jval_class(&ctx, "hudson.remoting.Command", 1,
+	    SC_SERIALIZABLE, NULL, cmdf, NF(cmdf))) == NULL ||
+	    (rd = jval_class(&ctx, "hudson.remoting.Request", 1,
+	    SC_SERIALIZABLE, cd, reqf, NF(reqf))) == NULL ||
+	    (pd = jval_class(&ctx, CMD_CLS_RPC_REQUEST, 1, SC_SERIALIZABLE, rd,
+	    rpcf, NF(rpcf))) == NULL ||
+	    (ud = jval_class(&ctx, CMD_CLS_USER_RPC_REQUEST,
+	    INT64_C(-9185841650347902580), SC_SERIALIZABLE, pd, NULL, 0)) ==
+	    NULL || (o = jser_new_object(doc, ud)) == NULL ||
+	    jser_set_prim(o, "id", (uint32_t)id) != PROTO_OK ||
+	    jser_set_prim(o, "oid", (uint32_t)w->exec_oid) != PROTO_OK ||
+	    jser_set_ref(o, "arguments", jval_object_array(&ctx, args,
+	    nargs)) != PROTO_OK ||
+	    jser_set_ref(o, "declaringClassName", jval_cstring(&ctx,
+	    WATCH_EXEC_REMOTABLE)) != PROTO_OK ||
+	    jser_set_ref(o, "methodName", jval_cstring(&ctx, method)) !=
+	    PROTO_OK ||
+	    jser_set_ref(o, "types", jval_string_array(&ctx, types, ntypes)) !=
+	    PROTO_OK) {
+		log_error("watch %s: cannot build %s()", w->dir, method);
+		return -1;
+	}
+	/* Arrays.toString(types), as RPCRequest.toString() has it */
+	off = (size_t)snprintf(ts, sizeof(ts), "UserRPCRequest:%s.%s[",
+	    WATCH_EXEC_REMOTABLE, method);
+	for (i = 0; i < ntypes && off < sizeof(ts); i++)
+		off += (size_t)snprintf(ts + off, sizeof(ts) - off, "%s%s",
+		    i > 0 ? ", " : "", types[i]);
+	if (off < sizeof(ts))
+		snprintf(ts + off, sizeof(ts) - off, "](%d)", w->exec_oid);
+	wbuf_init(&pl, (size_t)1 << 30);
+	wbuf_init(&wr, (size_t)1 << 30);
+	memset(&resp, 0, sizeof(resp));
+	if (cmd_payload_encode(doc, o, w->loader_oid, &pl) != PROTO_OK ||
+	    cmd_put_user_request(&wr, id, w->wh.last_io_id, w->loader_oid,
+	    pl.d, pl.len, ts) != PROTO_OK)
+		log_error("watch %s: cannot encode %s()", w->dir, method);
+	else if (channel_call(w->ch, id, wr.d, wr.len, &resp, WATCH_CALL_MS) !=
+	    0)
+		log_info("watch %s: no answer to %s()", w->dir, method);
+	else if (resp.exc != NULL || resp.resp == CMD_RESP_EXCEPTION ||
+	    (resp.resp == CMD_RESP_USER && resp.user_exc))
+		log_info("watch %s: the controller failed %s()", w->dir,
+		    method);
+	else
+		r = 0;
+	cmd_free(&resp);
+	wbuf_free(&pl);
+	wbuf_free(&wr);
+	return r;
+}
+
+/* problem(Exception): a non-fatal trouble with the output, once. */
+static void
+watch_problem(struct watcher *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+watch_problem(struct watcher *w, const char *fmt, ...)
+{
+	static const char *const types[] = { "java.lang.Exception" };
+	struct jser_doc		*doc;
+	struct jser_node	*e;
+	va_list			 ap;
+	char			 msg[1024];
+
+	if (w->problem_sent)
+		return;
+	w->problem_sent = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("watch %s: %s", w->dir, msg);
+	if ((doc = jser_doc_new()) == NULL)
+		return;
+	if ((e = cmd_new_exception(doc, "java.io.IOException", msg)) != NULL)
+		(void)watch_call(w, doc, "problem", types, 1, &e, 1);
+	jser_doc_free(doc);
+}
+
+/* C/<name> into buf. */
+static const char *
+watch_path(const struct watcher *w, const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s", w->dir, name);
+	return buf;
+}
+
+/* Send log bytes [from, to) of fd to the listener, transcoded.  0, or -1
+ * when reading fails (the stream's own failures only drop the output). */
+static int
+watch_send_log(struct watcher *w, int fd, off_t from, off_t to)
+{
+	uint8_t	*buf, *u;
+	size_t	 ulen, want;
+	ssize_t	 n;
+	off_t	 pos;
+	int	 r = 0;
+
+	if ((buf = malloc(DURABLE_CHUNK)) == NULL)
+		return -1;
+	for (pos = from; pos < to; pos += n) {
+		want = (size_t)(to - pos) < DURABLE_CHUNK ? (size_t)(to - pos) :
+		    DURABLE_CHUNK;
+		n = pread(fd, buf, want, pos);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			r = -1;
+			break;
+		}
+		if (w->log_oid < 0)
+			continue;
+		u = NULL;
+		if (w->charset[0] != '\0' &&
+		    (u = to_utf8(w->charset, buf, (size_t)n, &ulen)) == NULL) {
+			watch_problem(w, "cannot transcode the log from %s",
+			    w->charset);
+			w->charset[0] = '\0';
+		}
+		if (channel_pipe_write(&w->wh, w->log_oid, u != NULL ? u : buf,
+		    u != NULL ? ulen : (size_t)n) != 0) {
+			log_info("watch %s: the log stream is gone", w->dir);
+			w->log_oid = -1;
+		}
+		free(u);
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * One round of the Watcher.  Returns 1 when the watch is over (exit code
+ * delivered, or the control directory is gone), else 0.
+ */
+static int
+watch_round(struct watcher *w)
+{
+	static const char *const types[] = { "int", "[B" };
+	struct jser_doc		*doc;
+	struct jser_node	*args[2];
+	struct stat		 sb;
+	char			 p[PATH_MAX], num[32], bad[128], *txt, *out;
+	uint8_t			 last = '\n';
+	size_t			 len, olen = 0;
+	int64_t			 off = 0;
+	int32_t			 code = 0;
+	int			 st, fd;
+
+	if (stat(w->dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		log_debug("watch %s: the control directory is gone", w->dir);
+		return 1;
+	}
+	/* the exit code first, then the log up to its end (so that
+	 * nothing written before the code is missed) */
+	st = read_status(watch_path(w, "jenkins-result.txt", p, sizeof(p)),
+	    &code, bad, sizeof(bad));
+	if (st == -1) {
+		watch_problem(w, "corrupted content in %s: %s", p,
+		    errno != 0 ? strerror(errno) : bad);
+		st = 0;
+	}
+	if (fsutil_read_file(watch_path(w, "last-location.txt", p, sizeof(p)),
+	    64, &txt, &len) == 0) {
+		off = strtoll(txt, NULL, 10);
+		free(txt);
+		if (off < 0)
+			off = 0;
+	}
+	if ((fd = open(watch_path(w, "jenkins-log.txt", p, sizeof(p)),
+	    O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fstat(fd, &sb) == 0 && sb.st_size > off) {
+			if (watch_send_log(w, fd, (off_t)off, sb.st_size) ==
+			    -1)
+				watch_problem(w, "cannot read %s: %s", p,
+				    strerror(errno));
+			else {
+				off = sb.st_size;
+				len = (size_t)snprintf(num, sizeof(num),
+				    "%lld", (long long)off);
+				(void)fsutil_write_atomic(watch_path(w,
+				    "last-location.txt", p, sizeof(p)), num,
+				    len, 0644);
+			}
+		}
+		if (off > 0 && pread(fd, &last, 1, (off_t)off - 1) != 1)
+			last = '\n';
+		close(fd);
+	}
+	if (st != 1)
+		return 0;
+	/* done: output.txt (returnStdout), a final newline, exited() */
+	out = NULL;
+	if (fsutil_read_file(watch_path(w, "output.txt", p, sizeof(p)),
+	    DURABLE_OUTPUT_MAX, &out, &olen) == -1 && errno != ENOENT)
+		watch_problem(w, "cannot read %s: %s", p, strerror(errno));
+	if (w->log_oid >= 0) {
+		if (last != '\n')
+			(void)channel_pipe_write(&w->wh, w->log_oid,
+			    (const uint8_t *)"\n", 1);
+		(void)channel_pipe_flush(&w->wh, w->log_oid);
+	}
+	if ((doc = jser_doc_new()) != NULL) {
+		args[0] = cmd_new_integer(doc, code);
+		args[1] = out != NULL ? cmd_new_bytes(doc, out,
+		    (uint32_t)olen) : NULL;
+		if (args[0] != NULL && (out == NULL || args[1] != NULL) &&
+		    watch_call(w, doc, "exited", types, 2, args, 2) == 0)
+			log_debug("watch %s: exited(%d) delivered", w->dir,
+			    code);
+		jser_doc_free(doc);
+	}
+	free(out);
+	if (fsutil_rmtree(w->dir) == -1)
+		log_info("watch %s: cannot remove it: %s", w->dir,
+		    strerror(errno));
+	return 1;
+}
+
+static void *
+watch_main(void *arg)
+{
+	struct watcher	 *w = arg, **wp, *o;
+	struct timespec	  ts;
+	struct wbuf	  u;
+	bool		  other;
+
+	/* a watcher this one replaces finishes first */
+	pthread_mutex_lock(&watch_lock);
+	do {
+		other = false;
+		for (o = watchers; o != NULL; o = o->next)
+			if (o != w && strcmp(o->dir, w->dir) == 0)
+				other = true;
+		if (other) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
+		}
+	} while (other && !hctx_cancelled(&w->wh));
+	pthread_mutex_unlock(&watch_lock);
+	while (!hctx_cancelled(&w->wh) && !channel_closing(w->ch) &&
+	    watch_round(w) == 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = WATCH_PERIOD_MS * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	/* release the controller's objects we were given */
+	if (!channel_closing(w->ch)) {
+		if (w->log_oid >= 0)
+			(void)channel_pipe_unexport(&w->wh, w->log_oid);
+		wbuf_init(&u, 4096);
+		if (cmd_put_unexport(&u, w->exec_oid) == PROTO_OK)
+			(void)channel_send(w->ch, u.d, u.len);
+		wbuf_free(&u);
+	}
+	pthread_mutex_lock(&watch_lock);
+	for (wp = &watchers; *wp != NULL; wp = &(*wp)->next)
+		if (*wp == w) {
+			*wp = w->next;
+			break;
+		}
+	pthread_cond_broadcast(&watch_cond);
+	pthread_mutex_unlock(&watch_lock);
+	watch_free(w);
+	return NULL;
+}
+
+/* The oid in a proxy's RemoteInvocationHandler, or -1. */
+static int32_t
+proxy_oid(const struct jser_node *px)
+{
+	struct jser_node	*ih = NULL;
+	int32_t			 oid;
+
+	if (px == NULL || jser_field_ref(px, "h", &ih) != PROTO_OK ||
+	    ih == NULL || !jser_instance_of(ih,
+	    "hudson.remoting.RemoteInvocationHandler") ||
+	    jser_field_int(ih, "oid", &oid) != PROTO_OK)
+		return -1;
+	return oid;
+}
+
+/*
+ * FileMonitoringTask$StartWatching{controller, handler, listener} on the
+ * workspace: start (or restart) the Watcher of controller.controlDir and
+ * return null at once.
+ */
+static int
+h_start_watching(struct hctx *h, const struct jser_node *callable)
+{
+	struct jser_node	*ctl = NULL, *hd = NULL, *ls = NULL, *ex = NULL;
+	struct watcher		*w, *o;
+	pthread_attr_t		 attr;
+	pthread_t		 t;
+	const char		*dir, *cs;
+	int32_t			 exec_oid;
+	int			 rc;
+
+	if (h->ch == NULL)
+		return hctx_fail(h, "java.io.IOException",
+		    "StartWatching needs a channel");
+	(void)jser_field_ref(callable, "controller", &ctl);
+	(void)jser_field_ref(callable, "handler", &hd);
+	(void)jser_field_ref(callable, "listener", &ls);
+	if (ctl == NULL || !jser_instance_of(ctl, "org.jenkinsci.plugins."
+	    "durabletask.FileMonitoringTask$FileMonitoringController") ||
+	    (dir = hctx_field_string(h, ctl, "controlDir")) == NULL ||
+	    dir[0] != '/')
+		return hctx_fail(h, "java.lang.IllegalArgumentException",
+		    "StartWatching without a FileMonitoringController and "
+		    "its control directory");
+	if (hd == NULL || jser_field_ref(hd, "execution", &ex) != PROTO_OK ||
+	    (exec_oid = proxy_oid(ex)) < 0)
+		return hctx_fail(h, "java.lang.IllegalArgumentException",
+		    "StartWatching without a handler to call back");
+	/* the log's charset (null: the agent's default), to UTF-8 */
+	cs = hctx_field_string(h, ctl, "charset");
+	if (cs == NULL || strcmp(cs, "SYSTEM_DEFAULT") == 0)
+		cs = default_charset();
+	if (cs != NULL && (strcasecmp(cs, "UTF-8") == 0 ||
+	    strcasecmp(cs, "UTF8") == 0))
+		cs = NULL;
+	if (cs != NULL) {
+		iconv_t	 cd;
+
+		if (strlen(cs) >= sizeof(w->charset) ||
+		    (cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+			return hctx_fail(h,
+			    "java.nio.charset.UnsupportedCharsetException",
+			    "%.100s", cs);
+		iconv_close(cd);
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->dir = strdup(dir)) == NULL) {
+		free(w);
+		return hctx_fail(h, "java.lang.OutOfMemoryError",
+		    "out of memory");
+	}
+	if (cs != NULL)
+		snprintf(w->charset, sizeof(w->charset), "%s", cs);
+	w->ch = channel_hold(h->ch);
+	w->wh.ch = h->ch;
+	w->wh.conf = h->conf;
+	w->wh.loader_oid = h->loader_oid;
+	atomic_init(&w->wh.cancelled, false);
+	w->log_oid = launch_find_ros(ls);
+	if (w->log_oid < 0)
+		w->log_oid = launch_find_ros(hd);
+	w->exec_oid = exec_oid;
+	w->loader_oid = h->loader_oid;
+	pthread_mutex_lock(&watch_lock);
+	for (o = watchers; o != NULL; o = o->next)
+		if (strcmp(o->dir, w->dir) == 0)
+			channel_cancel(o->ch, &o->wh);
+	w->next = watchers;
+	watchers = w;
+	pthread_mutex_unlock(&watch_lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, watch_main, w);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		struct watcher	**wp;
+
+		pthread_mutex_lock(&watch_lock);
+		for (wp = &watchers; *wp != NULL; wp = &(*wp)->next)
+			if (*wp == w) {
+				*wp = w->next;
+				break;
+			}
+		pthread_mutex_unlock(&watch_lock);
+		watch_free(w);
+		return hctx_fail(h, "java.io.IOException",
+		    "cannot start watching %s", dir);
+	}
+	log_info("watching %s (log stream %d, callback %d)", dir, w->log_oid,
+	    exec_oid);
+	h->value = NULL;
+	return 0;
+}
+
 #define FMC "org.jenkinsci.plugins.durabletask.FileMonitoringTask" \
 	"$FileMonitoringController"
 
@@ -469,5 +961,7 @@ const struct handler h_durable_handlers[] = {
 	{ FMC "$WriteLog", h_write_log, HANDLER_FILE },
 	{ FMC "$StatusCheck", h_status_check, HANDLER_FILE },
 	{ FMC "$GetOutput", h_get_output, HANDLER_FILE },
+	{ "org.jenkinsci.plugins.durabletask.FileMonitoringTask$StartWatching",
+	    h_start_watching, HANDLER_FILE },
 	{ NULL, NULL, 0 },
 };

@@ -5,8 +5,9 @@
  * h_monitor.c) and answers with the Java type the JVM agent returns, or
  * fails with the exception it would raise (path in the message).  Streams
  * go through the channel: RemoteOutputStream / Pipe(marker true) targets
- * are written with channel_pipe_*(); greedy RemoteInputStream pipes
- * (marker false) are connected to a local spool sink.
+ * are written with channel_pipe_*(); RemoteInputStreams and Pipes
+ * (marker false) are read with channel_instream_*(), which buffers at
+ * most the pipe window.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,6 +19,7 @@
 #include <iconv.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,42 +314,6 @@ ros_oid(const struct jser_node *ros, int32_t *oid)
 		return -1;
 	*oid = (int32_t)o;
 	return 0;
-}
-
-/*
- * RemoteInputStream custom data: [boolean greedy] then a Pipe (greedy) or
- * an int oid.  Sets *pipe or *oid (the other is NULL / -1).
- */
-static int
-ris_info(const struct jser_node *ris, struct jser_node **pipe, int32_t *oid)
-{
-	const struct jser_content	*c;
-	struct jser_cursor		 cur;
-	uint8_t				 b;
-	uint32_t			 o;
-
-	*pipe = NULL;
-	*oid = -1;
-	if (ris == NULL || (c = jser_custom(ris,
-	    "hudson.remoting.RemoteInputStream")) == NULL)
-		return -1;
-	jser_cursor_init(&cur, c);
-	if (jser_cursor_u8(&cur, &b) == PROTO_OK &&
-	    jser_cursor_obj(&cur, pipe) == PROTO_OK && *pipe != NULL)
-		return 0;
-	*pipe = NULL;
-	jser_cursor_init(&cur, c);
-	if (jser_cursor_u8(&cur, &b) == PROTO_OK &&
-	    jser_cursor_u32(&cur, &o) == PROTO_OK && jser_cursor_end(&cur)) {
-		*oid = (int32_t)o;
-		return 0;
-	}
-	jser_cursor_init(&cur, c);
-	if (jser_cursor_u32(&cur, &o) == PROTO_OK && jser_cursor_end(&cur)) {
-		*oid = (int32_t)o;
-		return 0;
-	}
-	return -1;
 }
 
 static int
@@ -784,6 +750,464 @@ out:
 	return r;
 }
 
+/* ---- workspace browsing (DirectoryBrowserSupport, VirtualFile) ---- */
+
+/* One child of a browsed directory, as VirtualFile reports it. */
+struct bentry {
+	char	*name;
+	bool	 dir;		/* isDirectory() (follows links) */
+	bool	 link;
+	bool	 readable;	/* canRead() */
+	int64_t	 size;		/* length() */
+	int64_t	 mtime;		/* lastModified(), ms */
+};
+
+static void
+bentries_free(struct bentry *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* FileComparator: directories first, then Collator order (letters
+ * compared without case first, lower case before upper on ties). */
+static int
+bentry_cmp(const void *a, const void *b)
+{
+	const struct bentry	*x = a, *y = b;
+	int			 r;
+
+	if (x->dir != y->dir)
+		return x->dir ? -1 : 1;
+	if ((r = strcasecmp(x->name, y->name)) != 0)
+		return r;
+	return -strcmp(x->name, y->name);
+}
+
+/*
+ * The children of dir as FilePath.list(root, options) gives them with
+ * the agent's default browsing options (NOFOLLOW_LINKS, IGNORE_TMP_DIRS:
+ * symlinks and *@tmp directories are left out) when filtered, sorted
+ * with FileComparator.  0, or -1 with errno (ENOMEM); a directory that
+ * cannot be read has no children.
+ */
+static int
+browse_children(const char *dir, bool filtered, struct bentry **out,
+    size_t *outn)
+{
+	struct bentry	*v = NULL, *nv;
+	struct dirent	*de;
+	struct stat	 st, lst;
+	DIR		*d;
+	char		*p;
+	size_t		 n = 0, cap = 0, nl;
+
+	*out = NULL;
+	*outn = 0;
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((p = path_join(dir, de->d_name)) == NULL)
+			goto nomem;
+		if (lstat(p, &lst) == -1) {
+			free(p);
+			continue;
+		}
+		if (!S_ISLNK(lst.st_mode))
+			st = lst;
+		else if (stat(p, &st) == -1)
+			memset(&st, 0, sizeof(st));
+		nl = strlen(de->d_name);
+		if (filtered && (S_ISLNK(lst.st_mode) || (S_ISDIR(st.st_mode) &&
+		    nl > 4 && strcmp(de->d_name + nl - 4, "@tmp") == 0))) {
+			free(p);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(p);
+				goto nomem;
+			}
+			v = nv;
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		if ((v[n].name = strdup(de->d_name)) == NULL) {
+			free(p);
+			goto nomem;
+		}
+		v[n].dir = S_ISDIR(st.st_mode);
+		v[n].link = S_ISLNK(lst.st_mode);
+		v[n].readable = access(p, R_OK) == 0;
+		v[n].size = (int64_t)st.st_size;
+		v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000 +
+		    st.st_mtim.tv_nsec / 1000000;
+		n++;
+		free(p);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), bentry_cmp);
+	*out = v;
+	*outn = n;
+	return 0;
+nomem:
+	closedir(d);
+	bentries_free(v, n);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* Util.rawEncode() of one path component (UTF-8 in, malloc'd). */
+static char *
+raw_encode(const char *s)
+{
+	static const char	 safe[] = "!$&'()*+,-.=@_";
+	const unsigned char	*p;
+	char			*o, *r;
+
+	if ((r = malloc(strlen(s) * 3 + 1)) == NULL)
+		return NULL;
+	for (o = r, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(safe, *p) != NULL)
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "%%%02X", *p);
+	}
+	*o = '\0';
+	return r;
+}
+
+/* The agent path of a jenkins.util.VirtualFile$FilePathVF{f, root}
+ * (*root may be NULL); NULL after hctx_fail(). */
+static const char *
+vf_path(struct hctx *h, const struct jser_node *vf, const char **root)
+{
+	const char	*cls = vf != NULL ? jser_class_name(vf) : NULL;
+	const char	*p;
+
+	if (root != NULL)
+		*root = NULL;
+	if (vf == NULL) {
+		hctx_fail(h, "java.lang.NullPointerException", "no VirtualFile");
+		return NULL;
+	}
+	if (cls == NULL || strcmp(cls, "jenkins.util.VirtualFile$FilePathVF")
+	    != 0) {
+		hctx_unsupported(h, cls != NULL ? cls : "this VirtualFile");
+		return NULL;
+	}
+	if ((p = fp_remote(h, field_ref(vf, "f"))) == NULL) {
+		hctx_fail(h, EXC_IO, "the VirtualFile is not an agent path");
+		return NULL;
+	}
+	if (root != NULL)
+		*root = fp_remote(h, field_ref(vf, "root"));
+	return p;
+}
+
+/* DirectoryBrowserSupport$Path record {isFolder, isReadable,
+ * lastModified, size, href, title}. */
+static struct jser_node *
+new_browse_path(struct hctx *h, const char *href, const struct bentry *e)
+{
+	static const struct hfield f[] = {
+		{ 'Z', "isFolder", NULL },
+		{ 'Z', "isReadable", NULL },
+		{ 'J', "lastModified", NULL },
+		{ 'J', "size", NULL },
+		{ 'L', "href", "Ljava/lang/String;" },
+		{ 'L', "title", "Ljava/lang/String;" },
+	};
+	struct jser_node	*d, *o, *sh, *st;
+
+	if ((d = hctx_desc(h, "hudson.model.DirectoryBrowserSupport$Path", 0,
+	    SC_SERIALIZABLE, NULL, f, NF(f))) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (sh = new_cstr(h, href)) == NULL ||
+	    (st = new_cstr(h, e->name)) == NULL ||
+	    jser_set_prim(o, "isFolder", e->dir) != PROTO_OK ||
+	    jser_set_prim(o, "isReadable", e->readable) != PROTO_OK ||
+	    jser_set_prim(o, "lastModified", (uint64_t)e->mtime) != PROTO_OK ||
+	    jser_set_prim(o, "size", (uint64_t)e->size) != PROTO_OK ||
+	    jser_set_ref(o, "href", sh) != PROTO_OK ||
+	    jser_set_ref(o, "title", st) != PROTO_OK)
+		return NULL;
+	return o;
+}
+
+/*
+ * The List<Path> of one child: the child, then, for a directory, the
+ * chain of directories that are the only meaningful entry of their
+ * parent (names starting with "." and CVS are not meaningful), so that
+ * empty intermediate directories are skipped in the listing.
+ */
+static struct jser_node *
+browse_item(struct hctx *h, const char *dir, const struct bentry *e)
+{
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct jser_node	**items = NULL, **ni, *list = NULL;
+	struct bentry		*sub = NULL, cur, *only;
+	char			*path = NULL, *rel = NULL, *enc, *np;
+	size_t			 n = 0, cap = 0, ns = 0, i, meaningful;
+
+	if ((rel = raw_encode(e->name)) == NULL ||
+	    (path = path_join(dir, e->name)) == NULL)
+		goto out;
+	cur = *e;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((ni = realloc(items, cap * sizeof(*items))) ==
+			    NULL)
+				goto out;
+			items = ni;
+		}
+		if ((items[n++] = new_browse_path(h, rel, &cur)) == NULL)
+			goto out;
+		if (!cur.dir || n > 256)
+			break;
+		bentries_free(sub, ns);
+		sub = NULL;
+		if (browse_children(path, true, &sub, &ns) == -1)
+			goto out;
+		only = NULL;
+		for (meaningful = 0, i = 0; i < ns; i++)
+			if (sub[i].name[0] != '.' &&
+			    strcmp(sub[i].name, "CVS") != 0) {
+				meaningful++;
+				only = &sub[i];
+			}
+		if (meaningful != 1 || !only->dir)
+			break;
+		if ((enc = raw_encode(only->name)) == NULL)
+			goto out;
+		np = NULL;
+		if (asprintf(&np, "%s/%s", rel, enc) == -1)
+			np = NULL;
+		free(enc);
+		if (np == NULL)
+			goto out;
+		free(rel);
+		rel = np;
+		if ((np = path_join(path, only->name)) == NULL)
+			goto out;
+		free(path);
+		path = np;
+		cur = *only;
+	}
+	list = jval_arraylist(&jc, items, (uint32_t)n);
+out:
+	bentries_free(sub, ns);
+	free(items);
+	free(rel);
+	free(path);
+	return list;
+}
+
+/*
+ * DirectoryBrowserSupport$BuildChildPaths{cur, locale, openOptions}
+ * (a record, bare): the children of cur for the workspace page, as a
+ * BuildChildPathsResult{containsSymLink, containsTmpDir, glob}.
+ */
+static int
+h_build_child_paths(struct hctx *h, const struct jser_node *c)
+{
+	static const struct hfield f[] = {
+		{ 'Z', "containsSymLink", NULL },
+		{ 'Z', "containsTmpDir", NULL },
+		{ 'L', "glob", "Ljava/util/List;" },
+	};
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct jser_node	*opts, **items = NULL, *d, *o, *gl;
+	struct bentry		*v = NULL, *all = NULL;
+	const char		*dir;
+	size_t			 n = 0, na = 0, i;
+	bool			 links = false, tmps = false;
+	int			 r = -1;
+
+	if ((dir = vf_path(h, field_ref(c, "cur"), NULL)) == NULL)
+		return -1;
+	opts = field_ref(c, "openOptions");
+	if (browse_children(dir, true, &v, &n) == -1 ||
+	    browse_children(dir, false, &all, &na) == -1) {
+		r = hctx_fail(h, EXC_IO, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < na; i++) {
+		if (all[i].link && opts_has(opts, "NOFOLLOW_LINKS"))
+			links = true;
+		if (all[i].dir && strlen(all[i].name) > 4 &&
+		    strcmp(all[i].name + strlen(all[i].name) - 4, "@tmp") ==
+		    0 && opts_has(opts, "IGNORE_TMP_DIRS"))
+			tmps = true;
+	}
+	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL) {
+		r = hctx_fail(h, EXC_IO, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((items[i] = browse_item(h, dir, &v[i])) == NULL)
+			goto out;
+	if ((gl = jval_arraylist(&jc, items, (uint32_t)n)) == NULL ||
+	    (d = hctx_desc(h, "hudson.model.DirectoryBrowserSupport$"
+	    "BuildChildPathsResult", 0, SC_SERIALIZABLE, NULL, f, NF(f))) ==
+	    NULL || (o = hctx_object(h, d)) == NULL ||
+	    jser_set_prim(o, "containsSymLink", links) != PROTO_OK ||
+	    jser_set_prim(o, "containsTmpDir", tmps) != PROTO_OK ||
+	    jser_set_ref(o, "glob", gl) != PROTO_OK)
+		goto out;
+	r = ret(h, o);
+out:
+	free(items);
+	bentries_free(v, n);
+	bentries_free(all, na);
+	return r;
+}
+
+/* DirectoryBrowserSupport$IsAbsolute{fragment} (record, bare): whether
+ * new File(fragment).isAbsolute(). */
+static int
+h_is_absolute(struct hctx *h, const struct jser_node *c)
+{
+	const char	*s = hctx_field_string(h, c, "fragment");
+
+	if (s == NULL)
+		return hctx_fail(h, "java.lang.NullPointerException",
+		    "IsAbsolute without a fragment");
+	return ret(h, cmd_new_boolean(h->out, s[0] == '/'));
+}
+
+/* Every file under dir (depth first, directories followed), as
+ * prefix + relative name.  0 or -1 (ENOMEM). */
+static int
+collect_files(const char *dir, const char *prefix, struct names *l,
+    int depth)
+{
+	struct bentry	*v;
+	size_t		 n, i;
+	char		*p, *pre;
+	int		 r = 0;
+
+	if (depth > 64)
+		return 0;
+	if (browse_children(dir, false, &v, &n) == -1)
+		return -1;
+	for (i = 0; r == 0 && i < n; i++) {
+		pre = NULL;
+		if (asprintf(&pre, "%s%s%s", prefix, v[i].name, v[i].dir ?
+		    "/" : "") == -1) {
+			r = -1;
+			break;
+		}
+		if (!v[i].dir) {
+			/* isFile(): a regular file (through links) */
+			if ((p = path_join(dir, v[i].name)) != NULL) {
+				struct stat	 st;
+
+				if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+					r = names_add(l, pre, false);
+				free(p);
+			} else
+				r = -1;
+		} else if ((p = path_join(dir, v[i].name)) == NULL)
+			r = -1;
+		else {
+			r = collect_files(p, pre, l, depth + 1);
+			free(p);
+		}
+		free(pre);
+	}
+	bentries_free(v, n);
+	return r == 0 && !l->oom ? 0 : -1;
+}
+
+/* VirtualFile$CollectFiles{root} (bare): every file under root,
+ * relative, in an ArrayList<String>. */
+static int
+h_collect_files(struct hctx *h, const struct jser_node *c)
+{
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct names		 l = { NULL, 0, 0, false };
+	struct jser_node	**items = NULL;
+	const char		*dir;
+	size_t			 i;
+	int			 r = -1;
+
+	if ((dir = vf_path(h, field_ref(c, "root"), NULL)) == NULL)
+		return -1;
+	if (collect_files(dir, "", &l, 0) == -1) {
+		r = hctx_fail(h, EXC_IO, "out of memory");
+		goto out;
+	}
+	if ((items = calloc(l.n ? l.n : 1, sizeof(*items))) == NULL)
+		goto out;
+	for (i = 0; i < l.n; i++)
+		if ((items[i] = new_cstr(h, l.v[i])) == NULL)
+			goto out;
+	r = ret(h, jval_arraylist(&jc, items, (uint32_t)l.n));
+out:
+	free(items);
+	names_free(&l);
+	return r;
+}
+
+/*
+ * VirtualFile$Scanner{includes, excludes, useDefaultExcludes,
+ * verificationRoot, openOptions} on a directory: the relative paths of
+ * the files the Ant glob matches (none for empty includes), leaving out
+ * symlinks / @tmp directories when the options ask.
+ */
+static int
+h_vf_scanner(struct hctx *h, const struct jser_node *c)
+{
+	struct jval_ctx		 jc = { .doc = h->out };
+	struct names		 l = { NULL, 0, 0, false };
+	struct jser_node	**items = NULL, *opts;
+	const char		*inc, *exc;
+	size_t			 i;
+	int			 flags = 0, r = -1;
+
+	inc = hctx_field_string(h, c, "includes");
+	exc = hctx_field_string(h, c, "excludes");
+	if (inc == NULL || inc[0] == '\0')
+		return ret(h, jval_empty_list(&jc));
+	opts = field_ref(c, "openOptions");
+	if (opts_has(opts, "NOFOLLOW_LINKS"))
+		flags |= GLOB_NOFOLLOW;
+	if (opts_has(opts, "IGNORE_TMP_DIRS"))
+		flags |= GLOB_NOTMP;
+	if (glob_files(h, inc, exc, field_bool(c, "useDefaultExcludes", true),
+	    true, flags, &l) == -1)
+		return -1;
+	if ((items = calloc(l.n ? l.n : 1, sizeof(*items))) == NULL)
+		goto out;
+	for (i = 0; i < l.n; i++)
+		if ((items[i] = new_cstr(h, l.v[i])) == NULL)
+			goto out;
+	r = ret(h, jval_arraylist(&jc, items, (uint32_t)l.n));
+out:
+	free(items);
+	names_free(&l);
+	return r;
+}
+
+/* VirtualFile$Readable: File.canRead(). */
+static int
+h_vf_readable(struct hctx *h, const struct jser_node *c)
+{
+	(void)c;
+	return ret(h, cmd_new_boolean(h->out, access(h->file_path, R_OK) ==
+	    0));
+}
+
 /* String.hashCode() of UTF-8 text (over its UTF-16 code units). */
 static int32_t
 java_hash(const char *s)
@@ -1079,6 +1503,74 @@ h_delete_recursive(struct hctx *h, const struct jser_node *c)
 		return hctx_fail(h, EXC_IO, "Unable to delete '%s': %s",
 		    h->file_path, strerror(errno));
 	return ret_null(h);
+}
+
+/*
+ * WorkspaceCleanupThread$CleanupOldWorkspaces{retentionInDays} on a
+ * workspace W: delete the directories next to W named W or W@<suffix>
+ * that were not modified for retentionInDays days (the controller has
+ * already checked that no build uses them).  Returns null; a directory
+ * that cannot be deleted fails the call, as Util.deleteRecursive does.
+ */
+static int
+h_cleanup_old_workspaces(struct hctx *h, const struct jser_node *c)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		 parent[PATH_MAX], *base, *path;
+	size_t		 bl;
+	int32_t		 days = 30;
+	int64_t		 now, mtime;
+	int		 r = 0;
+
+	if (jser_field_int(c, "retentionInDays", &days) != PROTO_OK)
+		days = 30;
+	fsutil_dirname(h->file_path, parent, sizeof(parent));
+	if ((base = strrchr(h->file_path, '/')) == NULL)
+		base = (char *)h->file_path;
+	else
+		base++;
+	bl = strlen(base);
+	if (bl == 0 || (d = opendir(parent)) == NULL)
+		return ret_null(h);	/* File.listFiles(): null, nothing */
+	now = (int64_t)time(NULL) * 1000;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, bl) != 0 ||
+		    (de->d_name[bl] != '\0' && de->d_name[bl] != '@'))
+			continue;
+		if ((path = path_join(parent, de->d_name)) == NULL) {
+			r = hctx_fail(h, EXC_IO, "out of memory");
+			break;
+		}
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			mtime = (int64_t)st.st_mtim.tv_sec * 1000 +
+			    st.st_mtim.tv_nsec / 1000000;
+			if (mtime + (int64_t)days * 86400000 <= now &&
+			    fsutil_rmtree(path) == -1)
+				r = hctx_fail(h, EXC_IO, "Unable to delete "
+				    "'%s': %s", path, strerror(errno));
+		}
+		free(path);
+	}
+	closedir(d);
+	return r == 0 ? ret_null(h) : -1;
+}
+
+/* FilePath$GetHomeDirectory (bare): FilePath(user.home). */
+static int
+h_get_home_directory(struct hctx *h, const struct jser_node *c)
+{
+	struct passwd	*pw;
+	const char	*home = NULL;
+
+	(void)c;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
+	    pw->pw_dir[0] == '/')
+		home = pw->pw_dir;
+	else if ((home = getenv("HOME")) == NULL || home[0] != '/')
+		home = "?";	/* what Java reports when it cannot tell */
+	return ret(h, new_file_path(h, home));
 }
 
 static int
@@ -1919,290 +2411,51 @@ h_copy_recursive_remote_to_local(struct hctx *h, const struct jser_node *c)
 	    field_ref(c, "scanner"), NULL);
 }
 
+static ssize_t
+instream_read(void *arg, void *p, size_t n)
+{
+	return channel_instream_read(arg, p, n);
+}
+
 /*
- * The sink of a greedy RemoteInputStream pipe: chunks arrive on the loop
- * thread and are spooled to an unlinked temporary file (the channel acks
- * them at once, so memory must not hold them); the extracting worker
- * reads them back.  Two references: the export and the worker.
+ * Extract what the controller sends into h->file_path: in is the
+ * RemoteInputStream (greedy: the controller pushes into a Pipe we
+ * connect; non-greedy: we pull) or, for ReadFromTar, the Pipe itself.
+ * The channel buffers at most the 1 MiB pipe window, whatever the size
+ * of the stream or the speed of the disk.
  */
-struct spool {
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	int		 fd;
-	off_t		 written, rd;
-	bool		 eof, error, dead;
-	int		 refs;
-	struct hctx	*h;
-};
-
-static void
-spool_unref(struct spool *s)
-{
-	bool	 last;
-
-	pthread_mutex_lock(&s->lock);
-	last = --s->refs == 0;
-	pthread_mutex_unlock(&s->lock);
-	if (!last)
-		return;
-	if (s->fd != -1)
-		close(s->fd);
-	pthread_cond_destroy(&s->cond);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
 static int
-spool_write(void *obj, const uint8_t *p, size_t n)
-{
-	struct spool	*s = obj;
-	size_t		 done = 0;
-	ssize_t		 w;
-	int		 r = 0;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->dead || s->eof)
-		r = -1;
-	while (r == 0 && done < n) {
-		w = pwrite(s->fd, p + done, n - done, s->written +
-		    (off_t)done);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->error = s->eof = true;
-			r = -1;
-			break;
-		}
-		done += (size_t)w;
-	}
-	s->written += (off_t)done;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-static void
-spool_close(void *obj, bool error)
-{
-	struct spool	*s = obj;
-
-	pthread_mutex_lock(&s->lock);
-	s->eof = true;
-	if (error)
-		s->error = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void
-spool_release(void *obj)
-{
-	struct spool	*s = obj;
-
-	pthread_mutex_lock(&s->lock);
-	if (!s->eof)
-		s->error = true;	/* gone without EOF */
-	s->eof = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	spool_unref(s);
-}
-
-static const struct chan_export_ops spool_ops = {
-	.write = spool_write,
-	.close = spool_close,
-	.release = spool_release,
-};
-
-static ssize_t
-spool_read(void *arg, void *p, size_t n)
-{
-	struct spool	*s = arg;
-	struct timespec	 ts;
-	ssize_t		 r;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->rd == s->written && !s->eof) {
-		if (hctx_cancelled(s->h)) {
-			pthread_mutex_unlock(&s->lock);
-			return -1;
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	}
-	if (s->rd == s->written) {
-		r = s->error ? -1 : 0;
-		pthread_mutex_unlock(&s->lock);
-		return r;
-	}
-	if ((off_t)n > s->written - s->rd)
-		n = (size_t)(s->written - s->rd);
-	r = pread(s->fd, p, n, s->rd);
-	if (r > 0)
-		s->rd += r;
-	pthread_mutex_unlock(&s->lock);
-	return r < 0 ? -1 : r;
-}
-
-/* A non-greedy RemoteInputStream: pull with ProxyInputStream$Chunk. */
-struct pull {
-	struct hctx	*h;
-	int32_t		 oid;
-	bool		 eof;
-};
-
-static ssize_t
-pull_read(void *arg, void *p, size_t n)
-{
-	struct pull		*s = arg;
-	struct wbuf		 w;
-	struct cmd		 resp;
-	const uint8_t		*b;
-	uint32_t		 bl;
-	int32_t			 id, len;
-	ssize_t			 r = -1;
-
-	if (s->eof)
-		return 0;
-	if (n > IO_CHUNK)
-		n = IO_CHUNK;
-	id = channel_new_request_id(s->h->ch);
-	wbuf_init(&w, 4096);
-	if (cmd_put_pis_chunk(&w, id, 0, s->oid, (int32_t)n) != PROTO_OK) {
-		wbuf_free(&w);
-		return -1;
-	}
-	memset(&resp, 0, sizeof(resp));
-	if (channel_call(s->h->ch, id, w.d, w.len, &resp, 300000) == 0 &&
-	    resp.ret != NULL && resp.exc == NULL &&
-	    jser_field_int(resp.ret, "len", &len) == PROTO_OK) {
-		if (len < 0) {
-			s->eof = true;
-			r = 0;
-		} else if (jser_array_bytes(field_ref(resp.ret, "buf"), &b,
-		    &bl) == PROTO_OK && (size_t)len <= bl && (size_t)len <= n) {
-			memcpy(p, b, (size_t)len);
-			r = len;
-			if (len == 0) {
-				s->eof = true;
-			}
-		}
-	}
-	cmd_free(&resp);
-	wbuf_free(&w);
-	return r;
-}
-
-static int extract_pipe(struct hctx *, const struct jser_node *,
-    enum arc_format, const char *);
-
-/* Extract the RemoteInputStream ris into h->file_path. */
-static int
-extract_remote(struct hctx *h, const struct jser_node *ris,
+extract_remote(struct hctx *h, const struct jser_node *in,
     enum arc_format fmt, const char *what)
 {
-	struct jser_node	*pipe;
-	struct pull		 pl;
-	struct wbuf		 w;
+	struct chan_instream	*s;
+	uint8_t			 sink[4096];
 	char			 err[1024];
-	int32_t			 roid;
+	const char		*why;
 	int			 r;
 
 	if (need_channel(h) == -1)
 		return -1;
-	if (ris_info(ris, &pipe, &roid) == -1)
-		return hctx_fail(h, EXC_ARG, "%s without a RemoteInputStream",
+	if (in == NULL)
+		return hctx_fail(h, EXC_ARG, "%s without an input stream",
 		    h->cls);
-	if (pipe == NULL) {
-		pl.h = h;
-		pl.oid = roid;
-		pl.eof = false;
-		r = arc_extract(fmt, pull_read, &pl, h->file_path, NULL, err,
-		    sizeof(err));
-		wbuf_init(&w, 4096);
-		if (cmd_put_pis_eof(&w, roid) == PROTO_OK)
-			channel_send(h->ch, w.d, w.len);
-		wbuf_free(&w);
-		goto done;
-	}
-	return extract_pipe(h, pipe, fmt, what);
-done:
-	if (r == -1)
-		return hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what,
-		    err);
-	return ret_null(h);
-}
-
-/*
- * Extract what the controller writes into pipe (marker false: we export a
- * sink and connect it) into h->file_path.
- */
-static int
-extract_pipe(struct hctx *h, const struct jser_node *pipe,
-    enum arc_format fmt, const char *what)
-{
-	struct spool		*s;
-	struct wbuf		 w;
-	char			 tmp[PATH_MAX], err[1024];
-	const char		*td;
-	bool			 marker;
-	int32_t			 oid, roid;
-	int			 r;
-
-	if (need_channel(h) == -1)
+	if ((s = channel_instream_open(h, in)) == NULL)
 		return -1;
-	if (pipe_info(pipe, &marker, &roid) == -1 || marker)
-		return hctx_fail(h, EXC_ARG, "%s: unexpected pipe", h->cls);
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return hctx_fail(h, EXC_IO, "out of memory");
-	td = getenv("TMPDIR");
-	snprintf(tmp, sizeof(tmp), "%s/jnagent-spool-XXXXXX",
-	    td != NULL && td[0] == '/' ? td : "/tmp");
-	if ((s->fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		free(s);
-		return hctx_fail(h, EXC_IO, "cannot spool %s: %s", what,
-		    strerror(errno));
-	}
-	unlink(tmp);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	s->refs = 2;
-	s->h = h;
-	if ((oid = channel_export(h->ch, s, &spool_ops)) < 0) {
-		s->refs = 1;
-		spool_unref(s);
-		return hctx_fail(h, EXC_IO, "cannot export a pipe sink");
-	}
-	wbuf_init(&w, 4096);
-	if (cmd_put_pipe_connect(&w, oid, roid) != PROTO_OK ||
-	    channel_send(h->ch, w.d, w.len) == -1) {
-		wbuf_free(&w);
-		channel_unexport(h->ch, oid);
-		spool_unref(s);
-		return hctx_fail(h, EXC_IO, "cannot connect the pipe of %s",
-		    what);
-	}
-	wbuf_free(&w);
-	r = arc_extract(fmt, spool_read, s, h->file_path, NULL, err,
+	r = arc_extract(fmt, instream_read, s, h->file_path, NULL, err,
 	    sizeof(err));
-	if (r == 0) {
+	if (r == 0)
 		/* Consume the rest (tar padding after the end blocks) as
-		 * Java's greedy stream does, so the controller's writer
-		 * finishes cleanly instead of seeing a dead pipe. */
-		uint8_t	 sink[4096];
-
-		while (spool_read(s, sink, sizeof(sink)) > 0)
+		 * Java's stream does, so the controller's writer finishes
+		 * cleanly instead of seeing a dead pipe. */
+		while (channel_instream_read(s, sink, sizeof(sink)) > 0)
 			;
-	}
-	pthread_mutex_lock(&s->lock);
-	s->dead = true;		/* later chunks: NotifyDeadWriter */
-	pthread_mutex_unlock(&s->lock);
-	spool_unref(s);
-	if (r == -1)
-		return hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what,
-		    err);
-	return ret_null(h);
+	why = channel_instream_error(s);
+	if (r == -1 && why != NULL)
+		hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what, why);
+	else if (r == -1)
+		hctx_fail(h, EXC_IO, "Failed to extract %s: %s", what, err);
+	channel_instream_close(s);
+	return r == -1 ? -1 : ret_null(h);
 }
 
 static int
@@ -2415,7 +2668,7 @@ h_read_from_tar(struct hctx *h, const struct jser_node *c)
 {
 	const char	*desc = hctx_field_string(h, c, "description");
 
-	return extract_pipe(h, field_ref(c, "pipe"),
+	return extract_remote(h, field_ref(c, "pipe"),
 	    tar_format(field_ref(c, "compression")),
 	    desc != NULL ? desc : "input stream");
 }
@@ -2753,6 +3006,15 @@ const struct handler h_file_handlers[] = {
 	{ "hudson.FilePath$Delete", h_delete, F },
 	{ "hudson.FilePath$DeleteRecursive", h_delete_recursive, F },
 	{ "hudson.FilePath$DeleteContents", h_delete_contents, F },
+	{ "hudson.model.WorkspaceCleanupThread$CleanupOldWorkspaces",
+	    h_cleanup_old_workspaces, F },
+	{ "hudson.FilePath$GetHomeDirectory", h_get_home_directory, 0 },
+	{ "hudson.model.DirectoryBrowserSupport$IsAbsolute", h_is_absolute, 0 },
+	{ "hudson.model.DirectoryBrowserSupport$BuildChildPaths",
+	    h_build_child_paths, 0 },
+	{ "jenkins.util.VirtualFile$CollectFiles", h_collect_files, 0 },
+	{ "jenkins.util.VirtualFile$Scanner", h_vf_scanner, F },
+	{ "jenkins.util.VirtualFile$Readable", h_vf_readable, F },
 	{ "hudson.FilePath$Touch", h_touch, F },
 	{ "hudson.FilePath$SetLastModified", h_set_last_modified, F },
 	{ "hudson.FilePath$Chmod", h_chmod, F },

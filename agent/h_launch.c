@@ -6,7 +6,9 @@
  * A launch starts the child with proc_spawn(), copies its stdout and
  * stderr to the controller's RemoteOutputStreams on threads of its own
  * (or keeps the pipes for getIOtriplet when the caller reads them), feeds
- * its stdin from the controller's RemoteInputStream, and exports a
+ * its stdin on a thread of its own from the controller's stream (read
+ * with channel_instream_*(), so that at most the pipe window is buffered
+ * however slowly the child reads), and exports a
  * RemoteProcess object that answers getIOtriplet, join, kill and
  * isAlive.  The object lives until the controller unexports it (or the
  * channel ends), the copier threads until the child closes its output.
@@ -14,6 +16,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -33,6 +36,7 @@
 #include "agent/channel.h"
 #include "agent/dockersel.h"
 #include "agent/h_launch.h"
+#include "agent/guardsvc.h"
 #include "agent/handlers.h"
 #include "agent/log.h"
 #include "agent/proc.h"
@@ -546,6 +550,12 @@ find_ros(const struct jser_node *n, int depth)
 	return -1;
 }
 
+int32_t
+launch_find_ros(const struct jser_node *n)
+{
+	return find_ros(n, 0);
+}
+
 /* A random UUID (EnvVars.createCookie). */
 static void
 make_uuid(char out[37])
@@ -595,15 +605,14 @@ struct lproc {
 	struct channel	*ch;
 	struct hctx	 ioh;		/* pipe writes outside any request */
 	int		 running;	/* copier/feeder threads alive */
+	int		 copying;	/* of which stdout/stderr copiers */
 	int		 stop[2];	/* closing stop[1] wakes the threads */
 	int		 in_fd;		/* our end of the child's stdin when
 					 * the controller reads or feeds it */
 	int		 out_fd, err_fd; /* kept for getIOtriplet */
 	bool		 rev_out, rev_err, rev_in;
-	int32_t		 in_oid;	/* controller RemoteInputStream */
-	bool		 in_greedy;
+	struct chan_instream *in_s;	/* what the feeder copies to in_fd */
 	struct copier	 cout, cerr;
-	pthread_t	 feeder;
 	char		 cookie[37];
 };
 
@@ -625,6 +634,7 @@ lproc_drop(struct lproc *lp)
 	pthread_mutex_unlock(&lp->lock);
 	if (!last)
 		return;
+	channel_instream_close(lp->in_s);	/* no feeder took it */
 	if (lp->stop[0] != -1)
 		close(lp->stop[0]);
 	if (lp->stop[1] != -1)
@@ -643,10 +653,12 @@ lproc_drop(struct lproc *lp)
 
 /* The thread is done: count it out (the last reference joins it). */
 static void
-lproc_thread_done(struct lproc *lp)
+lproc_thread_done(struct lproc *lp, bool copier)
 {
 	pthread_mutex_lock(&lp->lock);
 	lp->running--;
+	if (copier)
+		lp->copying--;
 	pthread_cond_broadcast(&lp->cond);
 	pthread_mutex_unlock(&lp->lock);
 }
@@ -706,101 +718,148 @@ copier_main(void *arg)
 	}
 	close(c->fd);
 	c->fd = -1;
-	lproc_thread_done(lp);
+	lproc_thread_done(lp, true);
 	lproc_drop(lp);
 	return NULL;
 }
 
-/* Feed the child's stdin from the controller's non-greedy stream. */
+/*
+ * Write all of p to the non-blocking fd, waiting for room or the stop
+ * pipe.  0, or -1 (the child closed its stdin, or we are stopping).
+ */
+static int
+write_stoppable(int fd, int stop, const uint8_t *p, size_t n)
+{
+	struct pollfd	 pfd[2];
+	ssize_t		 r;
+
+	while (n > 0) {
+		r = write(fd, p, n);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0 || errno != EAGAIN)
+			return -1;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = stop;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents != 0 ||
+		    (pfd[0].revents & (POLLERR | POLLNVAL)))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Feed the child's stdin from the controller's stream (RemoteInputStream
+ * in the callable, or the stdin of getIOtriplet) until its end, then close
+ * the child's stdin.  The stream is read only as fast as the child takes
+ * the bytes, so the controller's pipe window is all that is buffered.
+ */
 static void *
 feeder_main(void *arg)
 {
 	struct lproc	*lp = arg;
-	struct cmd	 resp;
-	struct wbuf	 w;
-	int32_t		 id, len;
-	const uint8_t	*p;
-	uint32_t	 blen;
-	struct jser_node *buf;
+	uint8_t		 buf[LAUNCH_IOBUF * 8];
 	ssize_t		 n;
-	size_t		 off;
-	bool		 done = false;
 
-	while (!done && !atomic_load(&lp->ioh.cancelled)) {
-		id = channel_new_request_id(lp->ch);
-		wbuf_init(&w, 4096);
-		if (cmd_put_pis_chunk(&w, id, lp->ioh.last_io_id, lp->in_oid,
-		    LAUNCH_IOBUF * 8) != PROTO_OK) {
-			wbuf_free(&w);
+	while ((n = channel_instream_read(lp->in_s, buf, sizeof(buf))) > 0)
+		if (write_stoppable(lp->in_fd, lp->stop[0], buf, (size_t)n) !=
+		    0)
 			break;
-		}
-		memset(&resp, 0, sizeof(resp));
-		if (channel_call(lp->ch, id, w.d, w.len, &resp, 0) != 0) {
-			wbuf_free(&w);
-			break;
-		}
-		wbuf_free(&w);
-		if (resp.exc != NULL || resp.ret == NULL ||
-		    jser_field_int(resp.ret, "len", &len) != PROTO_OK) {
-			cmd_free(&resp);
-			break;
-		}
-		if (len < 0)
-			done = true;
-		else if (jser_field_ref(resp.ret, "buf", &buf) == PROTO_OK &&
-		    buf != NULL && jser_array_bytes(buf, &p, &blen) ==
-		    PROTO_OK) {
-			if ((uint32_t)len < blen)
-				blen = (uint32_t)len;
-			for (off = 0; off < blen; off += (size_t)n) {
-				n = write(lp->in_fd, p + off, blen - off);
-				if (n == -1 && errno == EINTR) {
-					n = 0;
-					continue;
-				}
-				if (n <= 0) {
-					done = true;
-					break;
-				}
-			}
-		}
-		cmd_free(&resp);
-	}
+	if (n < 0 && !atomic_load(&lp->ioh.cancelled))
+		log_info("process %d: stdin: %.200s", (int)lp->p->pid,
+		    channel_instream_error(lp->in_s) ?
+		    channel_instream_error(lp->in_s) : "write failed");
 	/* Release the controller's stream and close the child's stdin. */
-	if (!atomic_load(&lp->ioh.cancelled)) {
-		wbuf_init(&w, 4096);
-		if (cmd_put_pis_eof(&w, lp->in_oid) == PROTO_OK)
-			(void)channel_send(lp->ch, w.d, w.len);
-		wbuf_free(&w);
-	}
+	channel_instream_close(lp->in_s);
 	pthread_mutex_lock(&lp->lock);
+	lp->in_s = NULL;
 	if (lp->in_fd != -1)
 		close(lp->in_fd);
 	lp->in_fd = -1;
 	pthread_mutex_unlock(&lp->lock);
-	lproc_thread_done(lp);
+	lproc_thread_done(lp, false);
 	lproc_drop(lp);
 	return NULL;
 }
 
+/* Start feeder_main() on lp->in_s.  0 or -1 (the stream is closed). */
+static int
+start_feeder(struct lproc *lp)
+{
+	pthread_t	 t;
+	int		 fl;
+
+	if ((fl = fcntl(lp->in_fd, F_GETFL)) == -1 ||
+	    fcntl(lp->in_fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		channel_instream_close(lp->in_s);
+		lp->in_s = NULL;
+		return -1;
+	}
+	pthread_mutex_lock(&lp->lock);
+	lp->refs++;
+	lp->running++;
+	pthread_mutex_unlock(&lp->lock);
+	if (pthread_create(&t, NULL, feeder_main, lp) != 0) {
+		pthread_mutex_lock(&lp->lock);
+		lp->refs--;
+		lp->running--;
+		pthread_mutex_unlock(&lp->lock);
+		channel_instream_close(lp->in_s);
+		lp->in_s = NULL;
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
 /* ---- local streams exported to the controller ---- */
 
-/* One end of a child pipe the controller reads or writes. */
+/*
+ * A child's output pipe the controller reads (getIOtriplet with reverse
+ * stdout/stderr).  read() runs on a channel worker; close() may come from
+ * the loop thread meanwhile: it only flags the stream and wakes the read
+ * through the eventfd, and release() closes the descriptors.
+ */
 struct lstream {
 	struct lproc	*lp;
 	int		 fd;
+	int		 wake;		/* eventfd */
+	atomic_bool	 closed;
 };
 
 static ssize_t
 lstream_read(void *obj, uint8_t *p, size_t n)
 {
 	struct lstream	*s = obj;
+	struct pollfd	 pfd[3];
 	ssize_t		 r;
 
-	if (s->fd == -1)
-		return 0;
 	for (;;) {
-		if (!wait_readable(s->fd, s->lp->stop[0]))
+		if (atomic_load(&s->closed))
+			return 0;
+		pfd[0].fd = s->fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = s->lp->stop[0];
+		pfd[1].events = POLLIN;
+		pfd[2].fd = s->wake;
+		pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[1].revents != 0 || pfd[2].revents != 0)
 			return 0;
 		r = read(s->fd, p, n);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
@@ -809,42 +868,17 @@ lstream_read(void *obj, uint8_t *p, size_t n)
 	}
 }
 
-static int
-lstream_write(void *obj, const uint8_t *p, size_t n)
-{
-	struct lstream	*s = obj;
-	ssize_t		 r;
-
-	while (n > 0) {
-		if (s->fd == -1)
-			return -1;
-		r = write(s->fd, p, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-lstream_flush(void *obj)
-{
-	(void)obj;
-	return 0;
-}
-
 static void
 lstream_close(void *obj, bool error)
 {
 	struct lstream	*s = obj;
+	uint64_t	 one = 1;
+	ssize_t		 w;
 
 	(void)error;
-	if (s->fd != -1)
-		close(s->fd);
-	s->fd = -1;
+	atomic_store(&s->closed, true);
+	w = write(s->wake, &one, sizeof(one));
+	(void)w;
 }
 
 static void
@@ -852,8 +886,8 @@ lstream_release(void *obj)
 {
 	struct lstream	*s = obj;
 
-	if (s->fd != -1)
-		close(s->fd);
+	close(s->fd);
+	close(s->wake);
 	lproc_drop(s->lp);
 	free(s);
 }
@@ -864,30 +898,30 @@ static const struct chan_export_ops lstream_in_ops = {
 	.release = lstream_release,
 };
 
-static const struct chan_export_ops lstream_out_ops = {
-	.write = lstream_write,
-	.flush = lstream_flush,
-	.close = lstream_close,
-	.release = lstream_release,
-};
-
 /* Export a dup of fd (the export owns it); oid or -1. */
 static int32_t
-lstream_export(struct lproc *lp, int fd, const struct chan_export_ops *ops)
+lstream_export(struct lproc *lp, int fd)
 {
 	struct lstream	*s;
 	int32_t		 oid;
 
 	if (fd == -1 || (s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
+	atomic_init(&s->closed, false);
+	if ((s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		free(s);
+		return -1;
+	}
 	if ((s->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+		close(s->wake);
 		free(s);
 		return -1;
 	}
 	s->lp = lp;
 	lproc_hold(lp);
-	if ((oid = channel_export(lp->ch, s, ops)) < 0) {
+	if ((oid = channel_export(lp->ch, s, &lstream_in_ops)) < 0) {
 		close(s->fd);
+		close(s->wake);
 		free(s);
 		lproc_drop(lp);
 		return -1;
@@ -993,20 +1027,36 @@ new_proxy(struct hctx *h, const char *iface, int32_t oid)
 
 /*
  * Export the process end *fd as field of the IOTriplet t: a remote input
- * stream for the child's output, a remote output stream for its stdin.
- * The export holds its own copy of the fd, so ours is closed: for stdin
- * that makes the export's close the child's EOF.
+ * stream for the child's output (the export holds its own copy of the
+ * fd, so ours is closed), or for its stdin a remote output stream the
+ * controller writes to, fed to the child by the feeder thread.
  */
 static int
 rp_triplet_stream(struct hctx *h, struct lproc *lp, struct jser_node *t,
     const char *field, int *fd, bool child_stdin)
 {
 	struct jser_node	*s;
-	int32_t			 oid;
+	int32_t			 oid = -1;
 
-	if ((oid = lstream_export(lp, *fd, child_stdin ? &lstream_out_ops :
-	    &lstream_in_ops)) < 0 ||
-	    (s = child_stdin ? new_ros(h, oid) : new_ris(h, oid)) == NULL ||
+	if (child_stdin) {
+		if (*fd == -1 || lp->in_s != NULL ||
+		    (lp->in_s = channel_instream_export(&lp->ioh, &oid)) ==
+		    NULL)
+			return hctx_fail(h, "java.io.IOException",
+			    "cannot export the process's %s", field);
+		if ((s = new_ros(h, oid)) == NULL ||
+		    jser_set_ref(t, field, s) != PROTO_OK) {
+			channel_instream_close(lp->in_s);
+			lp->in_s = NULL;
+			return -1;
+		}
+		if (start_feeder(lp) != 0)
+			return hctx_fail(h, "java.io.IOException",
+			    "cannot feed the process's %s", field);
+		return 0;
+	}
+	if ((oid = lstream_export(lp, *fd)) < 0 ||
+	    (s = new_ris(h, oid)) == NULL ||
 	    jser_set_ref(t, field, s) != PROTO_OK)
 		return hctx_fail(h, "java.io.IOException",
 		    "cannot export the process's %s", field);
@@ -1062,7 +1112,7 @@ rp_join(struct hctx *h, struct lproc *lp)
 			    "join was cancelled");
 	/* Let the copiers send what the child wrote (<= 10 s each). */
 	pthread_mutex_lock(&lp->lock);
-	for (waited = 0; lp->running > 0 && waited < 2 * LAUNCH_JOIN_COPY_MS;
+	for (waited = 0; lp->copying > 0 && waited < 2 * LAUNCH_JOIN_COPY_MS;
 	    waited += 100) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000000L;
@@ -1113,7 +1163,7 @@ rp_release(void *obj)
 	 * copying, and wait (a little) until no thread of ours uses the
 	 * channel any more.  The child itself runs on, as with a JVM
 	 * agent. */
-	atomic_store(&lp->ioh.cancelled, true);
+	channel_cancel(lp->ch, &lp->ioh);
 	pthread_mutex_lock(&lp->lock);
 	if (lp->stop[1] != -1) {
 		close(lp->stop[1]);
@@ -1142,63 +1192,6 @@ static const struct chan_export_ops rp_ops = {
 
 /* ---- RemoteLaunchCallable ---- */
 
-/* The controller's RemoteInputStream for stdin: oid and greediness. */
-static int
-parse_ris(const struct jser_node *in, int32_t *oid, bool *greedy)
-{
-	const struct jser_content	*c;
-	struct jser_cursor		 cur;
-	struct jser_node		*pipe;
-	uint32_t			 v, bytes = 0, i;
-	uint8_t				 g, marker;
-
-	if ((c = jser_custom(in, "hudson.remoting.RemoteInputStream")) == NULL)
-		return -1;
-	for (i = 0; i < c->n; i++)
-		if (c->items[i] != NULL && c->items[i]->type == JSER_BLOCKDATA)
-			bytes += c->items[i]->u.block.len;
-	jser_cursor_init(&cur, c);
-	*greedy = false;
-	if (bytes == 4)		/* no greedy flag */
-		return jser_cursor_u32(&cur, &v) == PROTO_OK ?
-		    (*oid = (int32_t)v, 0) : -1;
-	if (jser_cursor_u8(&cur, &g) != PROTO_OK)
-		return -1;
-	if (g == 0)
-		return jser_cursor_u32(&cur, &v) == PROTO_OK ?
-		    (*oid = (int32_t)v, 0) : -1;
-	/* greedy: a Pipe{marker, oid}; marker false = the sender writes */
-	if (jser_cursor_obj(&cur, &pipe) != PROTO_OK || pipe == NULL ||
-	    (c = jser_custom(pipe, "hudson.remoting.Pipe")) == NULL)
-		return -1;
-	jser_cursor_init(&cur, c);
-	if (jser_cursor_u8(&cur, &marker) != PROTO_OK || marker != 0 ||
-	    jser_cursor_u32(&cur, &v) != PROTO_OK)
-		return -1;
-	*oid = (int32_t)v;
-	*greedy = true;
-	return 0;
-}
-
-/* Greedy stdin: our sink for the controller's Pipe, then ConnectCommand. */
-static int
-connect_greedy_stdin(struct lproc *lp)
-{
-	struct wbuf	 w;
-	int32_t		 sink;
-	int		 r;
-
-	if ((sink = lstream_export(lp, lp->in_fd, &lstream_out_ops)) < 0)
-		return -1;
-	close(lp->in_fd);
-	lp->in_fd = -1;
-	wbuf_init(&w, 4096);
-	r = cmd_put_pipe_connect(&w, sink, lp->in_oid) == PROTO_OK &&
-	    channel_send(lp->ch, w.d, w.len) == 0 ? 0 : -1;
-	wbuf_free(&w);
-	return r;
-}
-
 static int
 start_copier(struct lproc *lp, struct copier *c, int fd, int32_t oid)
 {
@@ -1208,11 +1201,13 @@ start_copier(struct lproc *lp, struct copier *c, int fd, int32_t oid)
 	pthread_mutex_lock(&lp->lock);
 	lp->refs++;
 	lp->running++;
+	lp->copying++;
 	pthread_mutex_unlock(&lp->lock);
 	if (pthread_create(&c->t, NULL, copier_main, c) != 0) {
 		pthread_mutex_lock(&lp->lock);
 		lp->refs--;
 		lp->running--;
+		lp->copying--;
 		pthread_mutex_unlock(&lp->lock);
 		return -1;
 	}
@@ -1374,9 +1369,12 @@ h_remote_launch(struct hctx *h, const struct jser_node *callable)
 	    (envp = launch_envp(&env)) == NULL ||
 	    pipe2(lp->stop, O_CLOEXEC) == -1)
 		goto nomem;
-	if (inn != NULL && parse_ris(inn, &lp->in_oid, &lp->in_greedy) != 0) {
-		r = hctx_fail(h, "java.io.IOException",
-		    "unsupported stdin stream for the process");
+	/* stdin from the controller: greedy (a Pipe it pushes into, once we
+	 * connect it) or pulled; the stream lives with the process */
+	if (inn != NULL && (lp->in_s = channel_instream_open(&lp->ioh, inn)) ==
+	    NULL) {
+		r = hctx_fail(h, lp->ioh.exc_class, "stdin of the process: %s",
+		    lp->ioh.exc_msg);
 		goto out;
 	}
 
@@ -1407,25 +1405,9 @@ h_remote_launch(struct hctx *h, const struct jser_node *callable)
 	    start_copier(lp, &lp->cerr, lp->p->err_fd, err_oid) != 0)
 		close(lp->p->err_fd);
 	lp->p->err_fd = -1;
-	if (inn != NULL) {
-		if (lp->in_greedy) {
-			if (connect_greedy_stdin(lp) != 0)
-				log_info("cannot connect the stdin pipe");
-		} else {
-			pthread_mutex_lock(&lp->lock);
-			lp->refs++;
-			lp->running++;
-			pthread_mutex_unlock(&lp->lock);
-			if (pthread_create(&lp->feeder, NULL, feeder_main,
-			    lp) != 0) {
-				pthread_mutex_lock(&lp->lock);
-				lp->refs--;
-				lp->running--;
-				pthread_mutex_unlock(&lp->lock);
-			} else
-				pthread_detach(lp->feeder);
-		}
-	}
+	if (lp->in_s != NULL && start_feeder(lp) != 0)
+		log_info("cannot start feeding the stdin of process %d",
+		    (int)lp->p->pid);
 	if ((oid = channel_export(h->ch, lp, &rp_ops)) < 0) {
 		kill_lproc(lp);
 		r = hctx_fail(h, "java.io.IOException",
@@ -1482,6 +1464,7 @@ h_kill_task(struct hctx *h, const struct jser_node *callable)
 		if ((kv[i] = jser_alloc(h->out, kl + vl + 2)) == NULL)
 			return -1;
 		snprintf(kv[i], kl + vl + 2, "%s=%s", k, v);
+		guardsvc_build_killed(k, v);	/* agent/guardsvc.h */
 	}
 	log_info("killing processes by environment (%u variables)", n);
 	(void)proc_kill_by_env((const char *const *)kv, n,

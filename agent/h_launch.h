@@ -10,6 +10,9 @@
 #define JNAGENT_AGENT_H_LAUNCH_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct jser_node;
 
 #include "agent/handlers.h"
 
@@ -62,5 +65,12 @@ void launch_envp_free(char **envp);
  */
 char *launch_command_line(const char *const *argv, size_t argc,
     const bool *masks, const char *dir);
+
+/*
+ * The oid of the first hudson.remoting.RemoteOutputStream in the object
+ * graph of n (a TaskListener such as StreamTaskListener or a Pipeline
+ * BufferedBuildListener$Replacement), depth first; -1 if there is none.
+ */
+int32_t launch_find_ros(const struct jser_node *n);
 
 #endif

@@ -209,17 +209,24 @@ proc_child(const char *path, const struct proc_spec *spec, int in, int out,
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sigaction(sig, &sa, NULL) == -1) {
-			/* libc's reserved signals (32, 33) may have been
-			 * ignored by whoever started us: an all-zero kernel
-			 * sigaction is SIG_DFL on every architecture */
+	for (sig = 1; sig < NSIG; sig++) {
+		/*
+		 * libc's reserved signals (32 up to SIGRTMIN) may have been
+		 * ignored by whoever started us, and sigaction() refuses
+		 * them (or, behind a sanitizer's interceptor, may not pass
+		 * them on): reset them with the system call itself.  An
+		 * all-zero kernel sigaction is SIG_DFL on every
+		 * architecture.
+		 */
+		if (sig >= 32 && sig < SIGRTMIN) {
 			uint64_t	 ksa[8];
 
 			memset(ksa, 0, sizeof(ksa));
 			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL,
 			    (size_t)(NSIG / 8));
-		}
+		} else
+			(void)sigaction(sig, &sa, NULL);
+	}
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)setpgid(0, 0);

@@ -1453,6 +1453,7 @@ static volatile int	 is_rc;		/* 0 ok, -1 a read failed */
 static char		 is_err[256];
 static volatile int	 is_done;
 static volatile uint64_t is_done_at;
+static volatile int	 is_hold;	/* readers wait while set */
 
 static uint32_t
 fnv1a(uint32_t hv, const uint8_t *p, size_t n)
@@ -1486,6 +1487,8 @@ drain_stream(struct hctx *h, const struct jser_node *in, int pause_ms,
 	}
 	if (pause_ms > 0)
 		usleep((useconds_t)pause_ms * 1000);
+	while (is_hold)
+		usleep(10000);
 	while ((n = channel_instream_read(s, buf, sizeof(buf))) > 0) {
 		*count += (size_t)n;
 		*digest = fnv1a(*digest, buf, (size_t)n);
@@ -2006,8 +2009,10 @@ test_instream_push(void)
 	    acked);
 	cmd_free(&resp);
 
-	/* a peer that ignores the window: the stream fails, NotifyDeadWriter */
-	id = ctl_instream(&r, true, 78, 1500);
+	/* a peer that ignores the window: the stream fails, NotifyDeadWriter;
+	 * the reader is held until then, however slowly this runs */
+	is_hold = 1;
+	id = ctl_instream(&r, true, 78, 0);
 	pos = ctl_connect(&r, 78, NULL);
 	for (sent = 0, io = 0; sent < 9 * CHANNEL_PIPE_WINDOW; sent += 65536) {
 		cmd_put_pos_chunk(&w, ++io, pos, 0, data, 65536);
@@ -2015,10 +2020,12 @@ test_instream_push(void)
 	}
 	dead = 0;
 	saw_resp = false;
-	dl = now_ms() + 15000;
-	while (!saw_resp && now_ms() < dl && ctl_next(&r, 15000, &c) == 0) {
-		if (c.kind == CMD_POS_DEAD && c.oid == pos)
+	dl = now_ms() + 30000;
+	while (!saw_resp && now_ms() < dl && ctl_next(&r, 30000, &c) == 0) {
+		if (c.kind == CMD_POS_DEAD && c.oid == pos) {
 			dead++;
+			is_hold = 0;
+		}
 		else if (c.kind == CMD_RESPONSE && c.id == id) {
 			saw_resp = c.resp == CMD_RESP_EXCEPTION &&
 			    strstr(proxy_message(&c, NULL, 0), "overran") !=
@@ -2026,6 +2033,7 @@ test_instream_push(void)
 		}
 		cmd_free(&c);
 	}
+	is_hold = 0;
 	ok(dead >= 1 && saw_resp, "push overrun: NotifyDeadWriter and the "
 	    "read fails (%s)", is_err);
 
@@ -2273,6 +2281,509 @@ test_instream_bad(void)
 	run_finish(&r, 3000);
 }
 
+/* ---- exported sources read off the loop thread ---- */
+
+/* A source whose reads wait for permission (ss_allowed) or close. */
+static pthread_mutex_t	 ss_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 ss_cond = PTHREAD_COND_INITIALIZER;
+static int		 ss_allowed, ss_reads, ss_active, ss_max_active;
+static bool		 ss_closed;
+static volatile int	 ss_released;
+static volatile int	 ss_read_done_before_release;
+
+static ssize_t
+ss_read(void *obj, uint8_t *p, size_t n)
+{
+	ssize_t	 r = 0;
+
+	(void)obj;
+	pthread_mutex_lock(&ss_lock);
+	if (++ss_active > ss_max_active)
+		ss_max_active = ss_active;
+	while (ss_reads >= ss_allowed && !ss_closed)
+		pthread_cond_wait(&ss_cond, &ss_lock);
+	if (!ss_closed && n > 0) {
+		p[0] = (uint8_t)('0' + ++ss_reads);
+		r = 1;
+	}
+	ss_active--;
+	pthread_mutex_unlock(&ss_lock);
+	return r;
+}
+
+static void
+ss_close(void *obj, bool error)
+{
+	(void)obj;
+	(void)error;
+	pthread_mutex_lock(&ss_lock);
+	ss_closed = true;
+	pthread_cond_broadcast(&ss_cond);
+	pthread_mutex_unlock(&ss_lock);
+}
+
+static void
+ss_release(void *obj)
+{
+	(void)obj;
+	pthread_mutex_lock(&ss_lock);
+	ss_read_done_before_release = ss_active == 0;
+	pthread_mutex_unlock(&ss_lock);
+	ss_released++;
+}
+
+static const struct chan_export_ops ss_ops = {
+	.read = ss_read,
+	.close = ss_close,
+	.release = ss_release,
+};
+
+static int
+h_test_slow_source(struct hctx *h, const struct jser_node *callable)
+{
+	static int	 token;
+	int32_t		 oid;
+
+	(void)callable;
+	if ((oid = channel_export(h->ch, &token, &ss_ops)) < 0)
+		return -1;
+	h->value = cmd_new_integer(h->out, oid);
+	return 0;
+}
+
+static void
+ss_allow(int n)
+{
+	pthread_mutex_lock(&ss_lock);
+	ss_allowed += n;
+	pthread_cond_broadcast(&ss_cond);
+	pthread_mutex_unlock(&ss_lock);
+}
+
+/* Buffer{len, buf[0]} of a raw Response: len, or -100. */
+static int32_t
+buffer_first(const struct cmd *c, uint8_t *first)
+{
+	const uint8_t		*bp;
+	uint32_t		 blen;
+	struct jser_node	*arr;
+	int32_t			 len;
+
+	*first = 0;
+	if (c->resp != CMD_RESP_RAW || c->ret == NULL ||
+	    jser_field_int(c->ret, "len", &len) != PROTO_OK)
+		return -100;
+	if (len > 0 && jser_field_ref(c->ret, "buf", &arr) == PROTO_OK &&
+	    jser_array_bytes(arr, &bp, &blen) == PROTO_OK && blen > 0)
+		*first = bp[0];
+	return len;
+}
+
+static void
+test_slow_source(void)
+{
+	struct run	 r;
+	struct cmd	 c, resp;
+	struct wbuf	 w;
+	struct jser_doc	*doc;
+	struct jser_node *n;
+	int32_t		 oid = -1, ida, idb, idc, lena = -100, lenb = -100;
+	int32_t		 lenc = -100;
+	uint8_t		 fa = 0, fb = 0, fc;
+	uint64_t	 t0, ping_ms = 0, dl;
+	int		 id, order_ok = 0, got = 0;
+	bool		 early = false;
+
+	if (run_start(&r) != 0) {
+		ok(0, "setup");
+		return;
+	}
+	wbuf_init(&w, 1 << 20);
+	id = ctl_call_simple(&r, "test.SlowSource", NULL, 0, NULL, 0);
+	if (ctl_response(&r, id, 3000, &resp) == 0 &&
+	    (n = result_of(&resp, &doc)) != NULL) {
+		jser_field_int(n, "value", &oid);
+		jser_doc_free(doc);
+	}
+	cmd_free(&resp);
+	/* two reads that cannot proceed yet, then a ping */
+	ida = r.next_id++;
+	cmd_put_pis_chunk(&w, ida, 0, oid, 10);
+	ctl_send_wbuf(&r, &w);
+	idb = r.next_id++;
+	cmd_put_pis_chunk(&w, idb, 0, oid, 10);
+	ctl_send_wbuf(&r, &w);
+	t0 = now_ms();
+	id = ctl_ping_agent(&r);
+	dl = now_ms() + 5000;
+	while (now_ms() < dl && ctl_next(&r, 5000, &c) == 0) {
+		if (c.kind == CMD_RESPONSE && c.id == id) {
+			ping_ms = now_ms() - t0;
+			cmd_free(&c);
+			break;
+		}
+		if (c.kind == CMD_RESPONSE && (c.id == ida || c.id == idb))
+			early = true;
+		cmd_free(&c);
+	}
+	ok(!early && now_ms() < dl, "a blocked read of an exported source "
+	    "does not stall the loop: ping answered in %llu ms",
+	    (unsigned long long)ping_ms);
+	/* let them through: answered in arrival order, one at a time */
+	ss_allow(2);
+	dl = now_ms() + 5000;
+	while (got < 2 && now_ms() < dl && ctl_next(&r, 5000, &c) == 0) {
+		if (c.kind == CMD_RESPONSE && c.id == ida) {
+			lena = buffer_first(&c, &fa);
+			got++;
+		} else if (c.kind == CMD_RESPONSE && c.id == idb) {
+			lenb = buffer_first(&c, &fb);
+			order_ok = got == 1;
+			got++;
+		}
+		cmd_free(&c);
+	}
+	ok(lena == 1 && fa == '1' && lenb == 1 && fb == '2' && order_ok &&
+	    ss_max_active == 1, "reads of one source: serialized, in arrival "
+	    "order (%c, %c)", fa ? fa : '?', fb ? fb : '?');
+	/* a third read blocks; ProxyInputStream$EOF closes it: len -1, and
+	 * the release waits for the read */
+	idc = r.next_id++;
+	cmd_put_pis_chunk(&w, idc, 0, oid, 10);
+	ctl_send_wbuf(&r, &w);
+	usleep(200000);
+	cmd_put_pis_eof(&w, oid);
+	ctl_send_wbuf(&r, &w);
+	if (ctl_response(&r, idc, 5000, &resp) == 0)
+		lenc = buffer_first(&resp, &fc);
+	cmd_free(&resp);
+	id = ctl_ping_agent(&r);
+	ctl_response(&r, id, 3000, &resp);
+	cmd_free(&resp);
+	ok(lenc == -1 && ss_released == 1 && ss_read_done_before_release,
+	    "ProxyInputStream$EOF wakes a blocked read (len %d), released "
+	    "after it", lenc);
+	/* a read blocked when the channel ends is woken by close() */
+	pthread_mutex_lock(&ss_lock);
+	ss_closed = false;
+	ss_released = 0;
+	pthread_mutex_unlock(&ss_lock);
+	id = ctl_call_simple(&r, "test.SlowSource", NULL, 0, NULL, 0);
+	oid = -1;
+	if (ctl_response(&r, id, 3000, &resp) == 0 &&
+	    (n = result_of(&resp, &doc)) != NULL) {
+		jser_field_int(n, "value", &oid);
+		jser_doc_free(doc);
+	}
+	cmd_free(&resp);
+	ida = r.next_id++;
+	cmd_put_pis_chunk(&w, ida, 0, oid, 10);
+	ctl_send_wbuf(&r, &w);
+	usleep(200000);
+	t0 = now_ms();
+	shutdown(r.fd, SHUT_RDWR);
+	run_finish(&r, 10000);
+	ok(r.end == CHANNEL_EOF && ss_closed && now_ms() - t0 < 4000,
+	    "channel end: a blocked source read is closed, no hang (%llu ms)",
+	    (unsigned long long)(now_ms() - t0));
+	wbuf_free(&w);
+}
+
+/* ---- bulk streams: flow control, ordering and flat memory ---- */
+
+/*
+ * Under AddressSanitizer freed memory sits in a quarantine (256 MiB by
+ * default) that would count as growth; keep it small so that the peak RSS
+ * shows what the channel itself holds.  Unused without ASan.
+ */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "quarantine_size_mb=16";
+}
+
+/* test.Echo{in, out}: copies in to out (then EOF); "<count> <digest>". */
+static int
+h_test_echo(struct hctx *h, const struct jser_node *callable)
+{
+	struct chan_instream	*s;
+	struct jser_node	*in = NULL, *out = NULL;
+	uint8_t			 buf[65536];
+	uint32_t		 dg = 2166136261u;
+	uint64_t		 count = 0;
+	int32_t			 oid;
+	ssize_t			 n;
+	char			 res[64];
+
+	jser_field_ref(callable, "in", &in);
+	jser_field_ref(callable, "out", &out);
+	if (channel_outstream_oid(out, &oid) != 0)
+		return hctx_fail(h, "java.io.IOException", "no out stream");
+	if ((s = channel_instream_open(h, in)) == NULL)
+		return -1;
+	while ((n = channel_instream_read(s, buf, sizeof(buf))) > 0) {
+		count += (uint64_t)n;
+		dg = fnv1a(dg, buf, (size_t)n);
+		if (channel_pipe_write(h, oid, buf, (size_t)n) != 0) {
+			n = -1;
+			break;
+		}
+	}
+	if (n < 0) {
+		snprintf(res, sizeof(res), "%.60s", channel_instream_error(s) ?
+		    channel_instream_error(s) : "write failed");
+		channel_instream_close(s);
+		return hctx_fail(h, "java.io.IOException", "%s", res);
+	}
+	channel_instream_close(s);
+	if (channel_pipe_close(h, oid, NULL) != 0)
+		return hctx_fail(h, "java.io.IOException", "EOF failed");
+	snprintf(res, sizeof(res), "%llu %08x", (unsigned long long)count,
+	    (unsigned)dg);
+	h->value = hctx_string(h, res);
+	return 0;
+}
+
+/* Peak resident set (kB) of this process, after resetting it if we can. */
+static long
+vm_hwm_kb(bool reset)
+{
+	FILE	*f;
+	char	 line[256];
+	long	 kb = -1;
+
+	if (reset && (f = fopen("/proc/self/clear_refs", "w")) != NULL) {
+		fputs("5", f);
+		fclose(f);
+	}
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* A controller RemoteOutputStream for our oid. */
+static struct jser_node *
+ctl_ros(struct jser_doc *doc, int32_t oid)
+{
+	struct jser_node	*d, *o;
+	uint8_t			 b[4];
+
+	b[0] = (uint8_t)((uint32_t)oid >> 24);
+	b[1] = (uint8_t)((uint32_t)oid >> 16);
+	b[2] = (uint8_t)((uint32_t)oid >> 8);
+	b[3] = (uint8_t)oid;
+	d = jser_new_desc(doc, "hudson.remoting.RemoteOutputStream", 1,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL);
+	o = jser_new_object(doc, d);
+	jser_content_add_block(doc, &jser_obj_classdata(o, NULL)->custom, b,
+	    4);
+	return o;
+}
+
+/* The controller's outgoing bytes (chunk-framed), sent without blocking. */
+struct obuf {
+	struct wbuf	 w;
+	size_t		 off;
+};
+
+static int
+obuf_cmd(struct obuf *o, struct wbuf *cmd)
+{
+	int	 rc = chunk_put_all(&o->w, cmd->d, cmd->len);
+
+	wbuf_reset(cmd);
+	return rc == PROTO_OK ? 0 : -1;
+}
+
+/* Write what the socket takes; compact.  0 or -1. */
+static int
+obuf_pump(struct obuf *o, int fd)
+{
+	ssize_t	 n;
+
+	while (o->off < o->w.len) {
+		n = send(fd, o->w.d + o->off, o->w.len - o->off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0)
+			return -1;
+		o->off += (size_t)n;
+	}
+	if (o->off == o->w.len) {
+		wbuf_reset(&o->w);
+		o->off = 0;
+	}
+	return 0;
+}
+
+/* Deterministic stream bytes: position-dependent, regenerated on demand. */
+static void
+gen_bytes(uint8_t *p, size_t n, uint64_t pos)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t	 x = (pos + i) * 0x9e3779b97f4a7c15ULL;
+
+		p[i] = (uint8_t)(x >> 56);
+	}
+}
+
+/*
+ * total bytes pushed through a greedy pipe into test.Echo and back: the
+ * controller honours the agent's window and holds its own Acks for a while
+ * (so the agent's writer meets a shut window), checks ioIds, the final
+ * Response.lastIoId, and that the agent's peak RSS stays flat.
+ */
+static void
+test_bulk_echo(uint64_t total)
+{
+	struct run	 r;
+	struct obuf	 ob;
+	struct wbuf	 w;
+	struct cmd	 c;
+	struct jser_doc	*doc;
+	struct jser_node *d, *o, *in;
+	struct pollfd	 pfd;
+	uint8_t		 chunk[65536];
+	uint64_t	 sent = 0, acked = 0, back = 0, unacked_back = 0;
+	uint64_t	 max_back_out = 0, t0;
+	uint32_t	 dg_sent = 2166136261u, dg_back = 2166136261u;
+	int32_t		 pos = -1, io = 0, last_io = 0, eof_io = -1;
+	int32_t		 resp_last_io = -2;
+	long		 hwm0, hwm1;
+	bool		 eof_sent = false, ios_ok = true, done = false;
+	bool		 result_ok = false;
+	char		 want[64], got[96] = "(none)";
+	int		 id, rc;
+	size_t		 k;
+
+	if (run_start(&r) != 0) {
+		ok(0, "setup");
+		return;
+	}
+	memset(&ob, 0, sizeof(ob));
+	wbuf_init(&ob.w, (size_t)1 << 26);
+	wbuf_init(&w, 1 << 20);
+	hwm0 = vm_hwm_kb(true);
+	t0 = now_ms();
+	doc = jser_doc_new();
+	d = jser_new_desc(doc, "test.Echo", 1, SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, d, 'L', "in", "Ljava/io/InputStream;");
+	jser_desc_add_field(doc, d, 'L', "out", "Ljava/io/OutputStream;");
+	o = jser_new_object(doc, d);
+	in = ctl_ris(doc, true, 61);
+	jser_set_ref(o, "in", in);
+	jser_set_ref(o, "out", ctl_ros(doc, 62));
+	id = ctl_call(&r, doc, o, "test.Echo");
+	jser_doc_free(doc);
+	pos = ctl_connect(&r, 61, NULL);
+	while (!done && now_ms() - t0 < 600000) {
+		/* feed within the window */
+		while (pos >= 2 && !eof_sent && ob.w.len - ob.off < 262144 &&
+		    sent < total && sent - acked < CHANNEL_PIPE_WINDOW) {
+			k = sizeof(chunk);
+			if (k > total - sent)
+				k = (size_t)(total - sent);
+			if (k > CHANNEL_PIPE_WINDOW - (sent - acked))
+				k = (size_t)(CHANNEL_PIPE_WINDOW -
+				    (sent - acked));
+			gen_bytes(chunk, k, sent);
+			dg_sent = fnv1a(dg_sent, chunk, k);
+			cmd_put_pos_chunk(&w, ++io, pos, 0, chunk, k);
+			obuf_cmd(&ob, &w);
+			sent += k;
+		}
+		if (pos >= 2 && !eof_sent && sent == total) {
+			cmd_put_pos_eof(&w, ++io, pos, 0, NULL, NULL);
+			obuf_cmd(&ob, &w);
+			eof_sent = true;
+		}
+		if (obuf_pump(&ob, r.fd) != 0)
+			break;
+		/* parse what has arrived */
+		while ((rc = ctl_next(&r, 0, &c)) == 0) {
+			if (c.kind == CMD_POS_ACK && c.oid == pos)
+				acked += (uint64_t)c.size;
+			else if (c.kind == CMD_POS_CHUNK && c.oid == 62) {
+				if (c.io_id <= last_io || c.request_id != id)
+					ios_ok = false;
+				last_io = c.io_id;
+				dg_back = fnv1a(dg_back, c.buf, c.buf_len);
+				back += c.buf_len;
+				unacked_back += c.buf_len;
+				if (unacked_back > max_back_out)
+					max_back_out = unacked_back;
+				/* hold Acks back to 256 KiB at a time */
+				if (unacked_back >= 262144) {
+					cmd_put_pos_ack(&w, 62,
+					    (int32_t)unacked_back);
+					obuf_cmd(&ob, &w);
+					unacked_back = 0;
+				}
+			} else if (c.kind == CMD_POS_EOF && c.oid == 62) {
+				if (c.io_id <= last_io)
+					ios_ok = false;
+				eof_io = last_io = c.io_id;
+			} else if (c.kind == CMD_RESPONSE && c.id == id) {
+				resp_last_io = c.last_io_id;
+				if ((o = result_of(&c, &doc)) != NULL) {
+					snprintf(got, sizeof(got), "%s",
+					    string_of(o) ? string_of(o) : "?");
+					jser_doc_free(doc);
+				} else
+					snprintf(got, sizeof(got), "%.80s",
+					    proxy_message(&c, NULL, 0) ?
+					    proxy_message(&c, NULL, 0) : "?");
+				done = true;
+			}
+			cmd_free(&c);
+		}
+		if (rc == -2 || done)
+			break;
+		pfd.fd = r.fd;
+		pfd.events = POLLIN | (ob.off < ob.w.len ? POLLOUT : 0);
+		pfd.revents = 0;
+		(void)poll(&pfd, 1, 1000);
+		if (pfd.revents & POLLIN) {
+			ssize_t	 nr = read(r.fd, r.buf, sizeof(r.buf));
+
+			if (nr <= 0)
+				break;
+			r.off = 0;
+			r.len = (size_t)nr;
+		}
+	}
+	hwm1 = vm_hwm_kb(false);
+	snprintf(want, sizeof(want), "%llu %08x", (unsigned long long)total,
+	    (unsigned)dg_sent);
+	result_ok = strcmp(got, want) == 0;
+	ok(done && result_ok && back == total && dg_back == dg_sent,
+	    "bulk: %llu MiB through a greedy pipe and back, intact, in %llu "
+	    "ms (%s)", (unsigned long long)(total >> 20),
+	    (unsigned long long)(now_ms() - t0), got);
+	ok(ios_ok && eof_io > 0 && resp_last_io == eof_io,
+	    "bulk: ioIds increase, Response.lastIoId = the EOF's ioId (%d)",
+	    resp_last_io);
+	ok(max_back_out <= CHANNEL_PIPE_WINDOW && sent - acked == 0,
+	    "bulk: the agent never had more than the window unacknowledged "
+	    "(%llu), and Acked all it read", (unsigned long long)max_back_out);
+	ok(hwm0 > 0 && hwm1 > 0 && hwm1 - hwm0 < 64 * 1024,
+	    "bulk: peak RSS grew by %ld kB (< 64 MiB) for %llu MiB each way",
+	    hwm1 - hwm0, (unsigned long long)(total >> 20));
+	r.stop = 1;
+	run_finish(&r, 5000);
+	wbuf_free(&w);
+	wbuf_free(&ob.w);
+}
+
 int
 main(void)
 {
@@ -2288,6 +2799,8 @@ main(void)
 	    handlers_register("test.Source", h_test_source, 0) != 0 ||
 	    handlers_register("test.InStream", h_test_instream, 0) != 0 ||
 	    handlers_register("test.BadStream", h_test_badstream, 0) != 0 ||
+	    handlers_register("test.SlowSource", h_test_slow_source, 0) != 0 ||
+	    handlers_register("test.Echo", h_test_echo, 0) != 0 ||
 	    handlers_register("hudson.remoting.Harness2$WriteTo",
 	    h_test_writeto, 0) != 0)
 		return 1;
@@ -2308,6 +2821,14 @@ main(void)
 	test_instream_push();
 	test_instream_pull();
 	test_instream_bad();
+	test_slow_source();
+	{
+		/* JNAGENT_BULK_MB=1024 for the full-size run */
+		const char	*mb = getenv("JNAGENT_BULK_MB");
+		long		 v = mb != NULL ? strtol(mb, NULL, 10) : 0;
+
+		test_bulk_echo((uint64_t)(v > 0 ? v : 256) << 20);
+	}
 	if (fix != NULL && *fix != '\0') {
 		snprintf(p, sizeof(p), "%s/remoting/vectors/streams-greedy.bin",
 		    fix);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1909,6 +1910,612 @@ direct_tests(void)
 	    "atomic write through a symlink replaces its target");
 }
 
+/* ---- tier 3: workspace cleanup, home directory ---- */
+
+static void
+set_age_days(const char *rel, int days)
+{
+	struct timespec	 ts[2];
+	char		 p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= (time_t)days * 86400;
+	ts[1] = ts[0];
+	utimensat(AT_FDCWD, p, ts, 0);
+}
+
+static bool
+present(const char *rel)
+{
+	char		 p[PATH_MAX];
+	struct stat	 st;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void
+tier3_tests(void)
+{
+	struct passwd	*pw;
+	char		 out[4096], want[PATH_MAX + 32], p[PATH_MAX];
+	struct fv	 f[1];
+
+	/* CleanupOldWorkspaces{retentionInDays} on cw/job */
+	put("cw/job/a.txt", "a", 0644);
+	put("cw/job@2/b.txt", "b", 0644);
+	put("cw/job@tmp/c.txt", "c", 0644);
+	put("cw/jobX/d.txt", "d", 0644);
+	put("cw/job@file", "f", 0644);
+	set_age_days("cw/job", 40);
+	set_age_days("cw/job@2", 31);
+	set_age_days("cw/job@tmp", 3);
+	set_age_days("cw/jobX", 40);
+	set_age_days("cw/job@file", 40);
+	f[0] = (struct fv){ 'I', "retentionInDays", NULL, 30 };
+	ok(call("hudson.model.WorkspaceCleanupThread$CleanupOldWorkspaces", f,
+	    1, "cw/job", out, sizeof(out)) == 0 && strcmp(out, "null") == 0 &&
+	    !present("cw/job") && !present("cw/job@2") &&
+	    present("cw/job@tmp/c.txt") && present("cw/jobX/d.txt") &&
+	    present("cw/job@file"), "CleanupOldWorkspaces: old job and job@2 "
+	    "deleted; young job@tmp, jobX and a plain file kept (%s)", out);
+	f[0].v = 2;
+	ok(call("hudson.model.WorkspaceCleanupThread$CleanupOldWorkspaces", f,
+	    1, "cw/job", out, sizeof(out)) == 0 && !present("cw/job@tmp"),
+	    "CleanupOldWorkspaces with 2 days: job@tmp goes too");
+	ok(call("hudson.model.WorkspaceCleanupThread$CleanupOldWorkspaces", f,
+	    1, "nowhere/job", out, sizeof(out)) == 0 &&
+	    strcmp(out, "null") == 0, "CleanupOldWorkspaces without a parent "
+	    "directory: null");
+	snprintf(p, sizeof(p), "%s/cw", root);
+	put("cw/keep/x", "x", 0644);
+	chmod(p, 0555);
+	put("cw/job@3/y", "y", 0644);
+	set_age_days("cw/job@3", 90);
+	chmod(p, 0555);
+	if (geteuid() == 0)
+		ok(1, "CleanupOldWorkspaces failing: IOException # SKIP root "
+		    "deletes anything");
+	else
+		ok(call("hudson.model.WorkspaceCleanupThread$"
+		    "CleanupOldWorkspaces", f, 1, "cw/job", out, sizeof(out))
+		    != 0 && strncmp(out, "throws java.io.IOException: Unable "
+		    "to delete", 38) == 0, "CleanupOldWorkspaces that cannot "
+		    "delete: %s", out);
+	chmod(p, 0755);
+
+	/* GetHomeDirectory: a FilePath of user.home */
+	pw = getpwuid(getuid());
+	snprintf(want, sizeof(want), "FilePath:%s", pw != NULL ?
+	    pw->pw_dir : "?");
+	ok(call("hudson.FilePath$GetHomeDirectory", NULL, 0, "", out,
+	    sizeof(out)) == 0 && strcmp(out, want) == 0,
+	    "GetHomeDirectory: %s", out);
+}
+
+/* ---- archives from controller streams, through a live channel ---- */
+
+static struct jser_node *
+tar_compression(struct jser_doc *doc, const char *name)
+{
+	struct jser_node	*ed, *td;
+
+	if ((ed = jser_desc_find(doc, "java.lang.Enum")) == NULL)
+		ed = jser_new_desc(doc, "java.lang.Enum", 0,
+		    SC_SERIALIZABLE | SC_ENUM, NULL);
+	if ((td = jser_desc_find(doc, "hudson.FilePath$TarCompression")) ==
+	    NULL)
+		td = jser_new_desc(doc, "hudson.FilePath$TarCompression", 0,
+		    SC_SERIALIZABLE | SC_ENUM, ed);
+	return jser_new_enum(doc, td, name);
+}
+
+/* RemoteInputStream: greedy (true + Pipe(false, oid)) or (false + oid). */
+static struct jser_node *
+ctl_ris(struct jser_doc *doc, bool greedy, int32_t oid)
+{
+	struct jser_node	*rd, *pd, *ris, *pipe;
+	struct jser_classdata	*cd;
+	uint8_t			 b[5];
+
+	b[0] = greedy ? 1 : 0;
+	b[1] = (uint8_t)((uint32_t)oid >> 24);
+	b[2] = (uint8_t)((uint32_t)oid >> 16);
+	b[3] = (uint8_t)((uint32_t)oid >> 8);
+	b[4] = (uint8_t)oid;
+	rd = jser_new_desc(doc, "hudson.remoting.RemoteInputStream", 1,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, rd, 'Z', "autoUnexport", NULL);
+	jser_desc_add_field(doc, rd, 'Z', "greedy", NULL);
+	ris = jser_new_object(doc, rd);
+	cd = jser_obj_classdata(ris, NULL);
+	cd->has_fields = false;
+	cd->has_custom = true;
+	if (!greedy) {
+		jser_content_add_block(doc, &cd->custom, b, 5);
+		return ris;
+	}
+	jser_content_add_block(doc, &cd->custom, b, 1);
+	pd = jser_new_desc(doc, "hudson.remoting.Pipe", 1,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, pd, 'L', "in", "Ljava/io/InputStream;");
+	jser_desc_add_field(doc, pd, 'L', "out", "Ljava/io/OutputStream;");
+	pipe = jser_new_object(doc, pd);
+	cd = jser_obj_classdata(pipe, NULL);
+	cd->has_fields = false;
+	cd->has_custom = true;
+	b[0] = 0;
+	jser_content_add_block(doc, &cd->custom, b, 5);
+	jser_content_add(doc, &jser_obj_classdata(ris, NULL)->custom, pipe);
+	return ris;
+}
+
+/*
+ * Send FileCallableWrapper{callable = cls{[compression], in}, filePath =
+ * root/rel} as request id.
+ */
+static int
+send_extract(struct live *l, int32_t id, const char *cls,
+    const char *compression, struct jser_node *(*in)(struct jser_doc *,
+    bool, int32_t), bool greedy, int32_t oid, const char *rel)
+{
+	static const struct fv	 ff[] = {
+		{ 'F', "filePath", NULL, 0 },
+	};
+	struct jser_doc		*doc = jser_doc_new();
+	struct jser_node	*d, *o, *wd, *w;
+	struct fv		 f = ff[0];
+	struct jser_node	*holder, *fp = NULL;
+	struct wbuf		 pl, wr;
+	int			 rc;
+
+	d = jser_new_desc(doc, cls, 1, SC_SERIALIZABLE, NULL);
+	if (compression != NULL)
+		jser_desc_add_field(doc, d, 'L', "compression",
+		    "Lhudson/FilePath$TarCompression;");
+	jser_desc_add_field(doc, d, 'L', "in", "Ljava/io/InputStream;");
+	o = jser_new_object(doc, d);
+	if (compression != NULL)
+		jser_set_ref(o, "compression", tar_compression(doc,
+		    compression));
+	jser_set_ref(o, "in", in(doc, greedy, oid));
+	f.s = rel;
+	holder = mk(doc, "test.Holder", &f, 1);
+	jser_field_ref(holder, "filePath", &fp);
+	wd = jser_new_desc(doc, "hudson.FilePath$FileCallableWrapper", 1,
+	    SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, wd, 'L', "callable",
+	    "Lhudson/FilePath$FileCallable;");
+	jser_desc_add_field(doc, wd, 'L', "filePath", "Lhudson/FilePath;");
+	w = jser_new_object(doc, wd);
+	jser_set_ref(w, "filePath", fp);
+	jser_set_ref(w, "callable", o);
+	wbuf_init(&pl, 1 << 20);
+	wbuf_init(&wr, 1 << 20);
+	rc = cmd_payload_encode(doc, w, 2, &pl);
+	if (rc == PROTO_OK)
+		rc = cmd_put_user_request(&wr, id, 0, 2, pl.d, pl.len, cls);
+	if (rc == PROTO_OK)
+		rc = live_send(l, wr.d, wr.len);
+	wbuf_free(&pl);
+	wbuf_free(&wr);
+	jser_doc_free(doc);
+	return rc;
+}
+
+/*
+ * Serve the agent's stream reads from data (pull: Buffer answers; push:
+ * chunks after its ConnectCommand, honouring the window, then EOF with
+ * eof_error) until the Response to id.  The Response's kind, with its
+ * result or exception message in ret.
+ */
+static int
+serve_stream(struct live *l, int32_t id, int32_t oid, const uint8_t *data,
+    size_t n, const char *eof_error, char *ret, size_t retlen,
+    int *pulls, size_t *max_unacked)
+{
+	struct cmd		 c;
+	struct wbuf		 w;
+	struct jser_doc		*doc;
+	struct jser_node	*b;
+	size_t			 off = 0, acked = 0, k;
+	int32_t			 pos = -1, io = 0;
+	bool			 eof = false;
+	int			 kind = -1;
+
+	*pulls = 0;
+	*max_unacked = 0;
+	snprintf(ret, retlen, "(none)");
+	wbuf_init(&w, 1 << 20);
+	while (live_next(l, 20000, &c) == 0) {
+		if (c.kind == CMD_PIS_CHUNK && c.oid == oid) {
+			k = n - off;
+			if (k > (size_t)c.size)
+				k = (size_t)c.size;
+			doc = jser_doc_new();
+			if (k == 0 && eof_error != NULL) {
+				b = cmd_new_exception(doc,
+				    "java.io.IOException", eof_error);
+				cmd_put_response_raw(&w, doc, c.id, 0, b, NULL);
+			} else {
+				b = cmd_new_pis_buffer(doc, k == 0 ? -1 :
+				    (int32_t)k, data + off, (uint32_t)k);
+				cmd_put_response_raw(&w, doc, c.id, 0, NULL, b);
+			}
+			jser_doc_free(doc);
+			off += k;
+			(*pulls)++;
+			live_send(l, w.d, w.len);
+			wbuf_reset(&w);
+		} else if (c.kind == CMD_PIPE_CONNECT && c.oid_ros == oid)
+			pos = c.oid_pos;
+		else if (c.kind == CMD_POS_ACK && c.oid == pos)
+			acked += (size_t)c.size;
+		else if (c.kind == CMD_RESPONSE && c.id == id) {
+			kind = (int)c.resp;
+			doc = NULL;
+			if (c.resp == CMD_RESP_NORMAL && c.has_payload &&
+			    jser_decode(c.payload, c.payload_len, NULL, &doc,
+			    NULL) == PROTO_OK)
+				repr(doc, jser_root(doc), false, ret, retlen);
+			else if (c.resp == CMD_RESP_EXCEPTION && c.has_payload &&
+			    jser_decode(c.payload, c.payload_len, NULL, &doc,
+			    NULL) == PROTO_OK) {
+				const char	*m = NULL;
+
+				jser_field_string(jser_root(doc),
+				    "detailMessage", &m);
+				snprintf(ret, retlen, "%s", m ? m : "?");
+			}
+			jser_doc_free(doc);
+			cmd_free(&c);
+			break;
+		}
+		cmd_free(&c);
+		/* push within the 1 MiB window */
+		while (pos >= 2 && !eof && off - acked < 1024 * 1024) {
+			k = n - off < 65536 ? n - off : 65536;
+			if (k == 0) {
+				cmd_put_pos_eof(&w, ++io, pos, 0, eof_error ?
+				    "java.io.IOException" : NULL, eof_error);
+				eof = true;
+			} else
+				cmd_put_pos_chunk(&w, ++io, pos, 0, data + off,
+				    k);
+			live_send(l, w.d, w.len);
+			wbuf_reset(&w);
+			off += k;
+			if (off - acked > *max_unacked)
+				*max_unacked = off - acked;
+		}
+	}
+	wbuf_free(&w);
+	return kind;
+}
+
+static void
+extract_stream_tests(void)
+{
+	struct live		 l;
+	struct wbuf		 tgz, zip;
+	struct arc_writer	*aw;
+	static uint8_t		 big[3 * 1024 * 1024];
+	char			 ret[1024], p[PATH_MAX];
+	size_t			 maxu;
+	int			 kind, pulls;
+
+	if (live_start(&l) == -1) {
+		ok(0, "live channel started");
+		return;
+	}
+	fill(big, sizeof(big));
+	put("xs/src/big.bin", "", 0644);
+	snprintf(p, sizeof(p), "%s/xs/src/big.bin", root);
+	fsutil_write_atomic(p, big, sizeof(big), 0644);
+	put("xs/src/t.txt", "tool", 0755);
+	wbuf_init(&tgz, 1 << 26);
+	wbuf_init(&zip, 1 << 26);
+	aw = arc_writer_new(ARC_TGZ, mem_sink, &tgz);
+	arc_writer_add(aw, "big.bin", p, true);
+	snprintf(p, sizeof(p), "%s/xs/src/t.txt", root);
+	arc_writer_add(aw, "bin/t", p, true);
+	arc_writer_finish(aw);
+	arc_writer_free(aw);
+	aw = arc_writer_new(ARC_ZIP, mem_sink, &zip);
+	arc_writer_add(aw, "bin/t", p, true);
+	arc_writer_finish(aw);
+	arc_writer_free(aw);
+
+	/* UntarFrom{compression, in}: a non-greedy stream, pulled */
+	ok(send_extract(&l, 7001, "hudson.FilePath$UntarFrom", "GZIP", ctl_ris,
+	    false, 71, "xs/pull") == 0, "UntarFrom (pull) sent");
+	kind = serve_stream(&l, 7001, 71, tgz.d, tgz.len, NULL, ret,
+	    sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_NORMAL && strcmp(ret, "null") == 0 &&
+	    file_is("xs/pull/bin/t", "tool", 4) && pulls > 1,
+	    "UntarFrom: pulled in %d reads, extracted (%s)", pulls, ret);
+	{
+		char	*d;
+		size_t	 len;
+
+		snprintf(p, sizeof(p), "%s/xs/pull/big.bin", root);
+		ok(fsutil_read_file(p, sizeof(big) + 1, &d, &len) == 0 &&
+		    len == sizeof(big) && memcmp(d, big, len) == 0,
+		    "UntarFrom: 3 MiB file intact");
+		if (len > 0)
+			free(d);
+	}
+	/* a greedy stream: pushed within the window */
+	ok(send_extract(&l, 7002, "hudson.FilePath$UntarFrom", "GZIP", ctl_ris,
+	    true, 72, "xs/push") == 0, "UntarFrom (greedy) sent");
+	kind = serve_stream(&l, 7002, 72, tgz.d, tgz.len, NULL, ret,
+	    sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_NORMAL && file_is("xs/push/bin/t", "tool", 4) &&
+	    maxu <= 1024 * 1024, "UntarFrom (greedy): extracted, at most "
+	    "%zu bytes unacknowledged", maxu);
+	/* UnzipFrom{in} */
+	ok(send_extract(&l, 7003, "hudson.FilePath$UnzipFrom", NULL, ctl_ris,
+	    true, 73, "xs/zip") == 0, "UnzipFrom sent");
+	kind = serve_stream(&l, 7003, 73, zip.d, zip.len, NULL, ret,
+	    sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_NORMAL && file_is("xs/zip/bin/t", "tool", 4),
+	    "UnzipFrom: extracted (%s)", ret);
+	/* the controller's stream fails midway: IOException, as Java */
+	ok(send_extract(&l, 7004, "hudson.FilePath$UntarFrom", "GZIP", ctl_ris,
+	    false, 74, "xs/fail") == 0, "failing UntarFrom sent");
+	kind = serve_stream(&l, 7004, 74, tgz.d, tgz.len / 2, "disk on fire",
+	    ret, sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_EXCEPTION && strstr(ret, "Failed to extract") !=
+	    NULL && strstr(ret, "disk on fire") != NULL,
+	    "a failing stream: IOException (%s)", ret);
+	ok(send_extract(&l, 7005, "hudson.FilePath$UntarFrom", "GZIP", ctl_ris,
+	    true, 75, "xs/fail2") == 0, "failing greedy UntarFrom sent");
+	kind = serve_stream(&l, 7005, 75, tgz.d, tgz.len / 2, "disk on fire",
+	    ret, sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_EXCEPTION && strstr(ret, "Failed to extract") !=
+	    NULL, "a failing greedy stream: IOException (%s)", ret);
+	/* not a tar: IOException */
+	ok(send_extract(&l, 7006, "hudson.FilePath$UntarFrom", "GZIP", ctl_ris,
+	    false, 76, "xs/bad") == 0, "UntarFrom of garbage sent");
+	kind = serve_stream(&l, 7006, 76, (const uint8_t *)"garbage!", 8, NULL,
+	    ret, sizeof(ret), &pulls, &maxu);
+	ok(kind == CMD_RESP_EXCEPTION && strstr(ret, "Failed to extract") !=
+	    NULL, "UntarFrom of garbage: IOException (%s)", ret);
+	wbuf_free(&tgz);
+	wbuf_free(&zip);
+	live_stop(&l);
+}
+
+/* ---- workspace browsing ---- */
+
+/* An OpenOption[] with NOFOLLOW_LINKS and/or IGNORE_TMP_DIRS. */
+static struct jser_node *
+open_options(struct jser_doc *doc, bool nofollow, bool notmp)
+{
+	struct jser_node	*ad, *ed, *ld, *td, *arr;
+	uint32_t		 n = 0;
+
+	ed = jser_new_desc(doc, "java.lang.Enum", 0, SC_SERIALIZABLE | SC_ENUM,
+	    NULL);
+	ld = jser_new_desc(doc, "java.nio.file.LinkOption", 0,
+	    SC_SERIALIZABLE | SC_ENUM, ed);
+	td = jser_new_desc(doc, "hudson.FilePath$DisplayOption", 0,
+	    SC_SERIALIZABLE | SC_ENUM, ed);
+	ad = jser_new_desc(doc, "[Ljava.nio.file.OpenOption;",
+	    INT64_C(-6455357880327853497), SC_SERIALIZABLE, NULL);
+	arr = jser_new_array(doc, ad, (uint32_t)nofollow + (uint32_t)notmp,
+	    NULL);
+	if (nofollow)
+		jser_array_set(arr, n++, jser_new_enum(doc, ld,
+		    "NOFOLLOW_LINKS"));
+	if (notmp)
+		jser_array_set(arr, n++, jser_new_enum(doc, td,
+		    "IGNORE_TMP_DIRS"));
+	return arr;
+}
+
+/* VirtualFile$FilePathVF{f = root/rel, root = root/rel}, or an object of
+ * class vfcls when given. */
+static struct jser_node *
+vf_node(struct jser_doc *doc, const char *rel, const char *vfcls)
+{
+	struct fv	 f[2] = { { 'F', "f", rel, 0 }, { 'F', "root", rel, 0 } };
+
+	return mk(doc, vfcls != NULL ? vfcls :
+	    "jenkins.util.VirtualFile$FilePathVF", f, 2);
+}
+
+/* Run callable (in doc) like the channel would (file_path may be NULL),
+ * encode and decode the result; *back holds it (caller frees).  The
+ * exception "class: message" in out on failure. */
+static int
+run_encoded(struct jser_node *callable, const char *file_path,
+    struct jser_doc **back, char *out, size_t size)
+{
+	struct hctx	 h;
+	struct wbuf	 w;
+	int		 r = -1;
+
+	memset(&h, 0, sizeof(h));
+	h.loader_oid = -1;
+	h.req_id = 1;
+	h.file_path = file_path;
+	*back = NULL;
+	out[0] = '\0';
+	wbuf_init(&w, 1 << 24);
+	if ((h.out = jser_doc_new()) == NULL)
+		goto done;
+	if (handlers_call(&h, callable) != 0) {
+		snprintf(out, size, "%s: %s", h.exc_class, h.exc_msg);
+		goto done;
+	}
+	if (cmd_payload_encode(h.out, h.value, -1, &w) == PROTO_OK &&
+	    jser_decode(w.d, w.len, NULL, back, NULL) == PROTO_OK)
+		r = 0;
+done:
+	jser_doc_free(h.out);
+	wbuf_free(&w);
+	return r;
+}
+
+/* "href|title|F/-|R/-|size" of a Path record. */
+static void
+path_repr(const struct jser_node *p, char *out, size_t size)
+{
+	const char	*href = NULL, *title = NULL;
+	bool		 dir = false, rd = false;
+	int64_t		 sz = -1, lm = 0;
+
+	jser_field_string(p, "href", &href);
+	jser_field_string(p, "title", &title);
+	jser_field_bool(p, "isFolder", &dir);
+	jser_field_bool(p, "isReadable", &rd);
+	jser_field_long(p, "size", &sz);
+	jser_field_long(p, "lastModified", &lm);
+	snprintf(out, size, "%s|%s|%s|%s|%s", href ? href : "?",
+	    title ? title : "?", dir ? "D" : "-", rd ? "R" : "-",
+	    lm > 0 ? "t" : "0");
+}
+
+static void
+browse_tests(void)
+{
+	struct jser_doc		*doc, *back;
+	struct jser_node	*o, *d, *glob, **items, **inner, *res;
+	char			 out[4096], p[PATH_MAX], one[512];
+	uint32_t		 n, m, i, j;
+	size_t			 len;
+	bool			 links = false, tmps = false;
+	struct fv		 f[3];
+
+	put("br/b.txt", "b", 0644);
+	put("br/A.txt", "aa", 0644);
+	put("br/.hidden", "h", 0644);
+	put("br/sp ace#.txt", "s", 0644);
+	put("br/dir1/only/deep/f.txt", "f", 0644);
+	put("br/dir1/only/.git-keep", "k", 0644);
+	put("br/dir2/x", "x", 0644);
+	put("br/dir2/y", "y", 0644);
+	put("br/ws@tmp/t", "t", 0644);
+	snprintf(p, sizeof(p), "%s/br/link", root);
+	if (symlink("b.txt", p) == -1)
+		diag("symlink: %s", strerror(errno));
+
+	/* BuildChildPaths{cur, locale, openOptions} */
+	doc = jser_doc_new();
+	d = jser_new_desc(doc, "hudson.model.DirectoryBrowserSupport$"
+	    "BuildChildPaths", 0, SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, d, 'L', "cur", "Ljenkins/util/VirtualFile;");
+	jser_desc_add_field(doc, d, 'L', "locale", "Ljava/util/Locale;");
+	jser_desc_add_field(doc, d, '[', "openOptions",
+	    "[Ljava/nio/file/OpenOption;");
+	o = jser_new_object(doc, d);
+	jser_set_ref(o, "cur", vf_node(doc, "br", NULL));
+	jser_set_ref(o, "openOptions", open_options(doc, true, true));
+	len = 0;
+	out[0] = '\0';
+	if (run_encoded(o, NULL, &back, out, sizeof(out)) == 0 &&
+	    (res = jser_root(back)) != NULL &&
+	    strcmp(jser_class_name(res), "hudson.model.DirectoryBrowserSupport"
+	    "$BuildChildPathsResult") == 0 &&
+	    jser_field_ref(res, "glob", &glob) == PROTO_OK &&
+	    jval_list_items(back, glob, &items, &n) == PROTO_OK) {
+		jser_field_bool(res, "containsSymLink", &links);
+		jser_field_bool(res, "containsTmpDir", &tmps);
+		for (i = 0; i < n; i++) {
+			if (jval_list_items(back, items[i], &inner, &m) !=
+			    PROTO_OK)
+				continue;
+			for (j = 0; j < m; j++) {
+				path_repr(inner[j], one, sizeof(one));
+				len += (size_t)snprintf(out + len,
+				    sizeof(out) - len, "%s%s", j ? ">" :
+				    i ? ";" : "", one);
+				if (len >= sizeof(out))
+					len = sizeof(out) - 1;
+			}
+		}
+	}
+	ok(strcmp(out, "dir1|dir1|D|R|t>dir1/only|only|D|R|t>"
+	    "dir1/only/deep|deep|D|R|t;dir2|dir2|D|R|t;.hidden|.hidden|-|R|t;"
+	    "A.txt|A.txt|-|R|t;b.txt|b.txt|-|R|t;"
+	    "sp%20ace%23.txt|sp ace#.txt|-|R|t") == 0, "BuildChildPaths: "
+	    "directories first, empty chains folded, no link or @tmp, hrefs "
+	    "encoded: %s", out);
+	ok(links && tmps, "BuildChildPathsResult: containsSymLink, "
+	    "containsTmpDir");
+	jser_doc_free(back);
+	jser_doc_free(doc);
+	/* the same without options: nothing to report */
+	doc = jser_doc_new();
+	d = jser_new_desc(doc, "hudson.model.DirectoryBrowserSupport$"
+	    "BuildChildPaths", 0, SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, d, 'L', "cur", "Ljenkins/util/VirtualFile;");
+	o = jser_new_object(doc, d);
+	jser_set_ref(o, "cur", vf_node(doc, "br", NULL));
+	links = tmps = true;
+	if (run_encoded(o, NULL, &back, out, sizeof(out)) == 0) {
+		jser_field_bool(jser_root(back), "containsSymLink", &links);
+		jser_field_bool(jser_root(back), "containsTmpDir", &tmps);
+	}
+	ok(!links && !tmps, "BuildChildPaths without options: no symlink or "
+	    "tmp dir flagged");
+	jser_doc_free(back);
+	/* an unknown VirtualFile: UnsupportedOperationException */
+	jser_set_ref(o, "cur", vf_node(doc, "br", "org.example.CloudVF"));
+	ok(run_encoded(o, NULL, &back, out, sizeof(out)) != 0 &&
+	    strncmp(out, "java.lang.UnsupportedOperationException: "
+	    "org.example.CloudVF", 60) == 0, "BuildChildPaths on another "
+	    "VirtualFile: %s", out);
+	jser_doc_free(back);
+	jser_doc_free(doc);
+
+	/* IsAbsolute{fragment} */
+	f[0] = (struct fv){ 'L', "fragment", "/etc/passwd", 0 };
+	ok(call("hudson.model.DirectoryBrowserSupport$IsAbsolute", f, 1, "",
+	    out, sizeof(out)) == 0 && strcmp(out, "Boolean:true") == 0,
+	    "IsAbsolute /etc/passwd: %s", out);
+	f[0].s = "src/main";
+	ok(call("hudson.model.DirectoryBrowserSupport$IsAbsolute", f, 1, "",
+	    out, sizeof(out)) == 0 && strcmp(out, "Boolean:false") == 0,
+	    "IsAbsolute src/main: %s", out);
+
+	/* CollectFiles{root}: every file, relative */
+	doc = jser_doc_new();
+	d = jser_new_desc(doc, "jenkins.util.VirtualFile$CollectFiles", 1,
+	    SC_SERIALIZABLE, NULL);
+	jser_desc_add_field(doc, d, 'L', "root", "Ljenkins/util/VirtualFile;");
+	o = jser_new_object(doc, d);
+	jser_set_ref(o, "root", vf_node(doc, "br/dir1", NULL));
+	if (run_encoded(o, NULL, &back, out, sizeof(out)) == 0)
+		repr(back, jser_root(back), false, out, sizeof(out));
+	ok(strcmp(out, "Collection[String:only/.git-keep,"
+	    "String:only/deep/f.txt]") == 0, "CollectFiles: %s", out);
+	jser_doc_free(back);
+	jser_doc_free(doc);
+
+	/* Scanner{includes, excludes, useDefaultExcludes, ...} */
+	f[0] = (struct fv){ 'L', "includes", "**/*.txt", 0 };
+	f[1] = (struct fv){ 'L', "excludes", "dir1/**", 0 };
+	f[2] = (struct fv){ 'Z', "useDefaultExcludes", NULL, 1 };
+	ok(call("jenkins.util.VirtualFile$Scanner", f, 3, "br", out,
+	    sizeof(out)) == 0 && strcmp(out, "Collection[String:A.txt,"
+	    "String:b.txt,String:sp ace#.txt]") == 0, "Scanner: %s", out);
+	f[0].s = "";
+	ok(call("jenkins.util.VirtualFile$Scanner", f, 3, "br", out,
+	    sizeof(out)) == 0 && strcmp(out, "Collection[]") == 0,
+	    "Scanner with empty includes: %s", out);
+
+	/* Readable */
+	ok(call("jenkins.util.VirtualFile$Readable", NULL, 0, "br/b.txt", out,
+	    sizeof(out)) == 0 && strcmp(out, "Boolean:true") == 0,
+	    "Readable: %s", out);
+	ok(call("jenkins.util.VirtualFile$Readable", NULL, 0, "br/none", out,
+	    sizeof(out)) == 0 && strcmp(out, "Boolean:false") == 0,
+	    "Readable of a missing file: %s", out);
+}
+
 int
 main(void)
 {
@@ -1926,6 +2533,9 @@ main(void)
 		diag("JNAGENT_FIXTURES not set or capture missing: "
 		    "capture replay skipped");
 	direct_tests();
+	tier3_tests();
+	browse_tests();
+	extract_stream_tests();
 	if (fx != NULL && stat(d, &st) == 0)
 		live_tests(fx);
 	free(replies);

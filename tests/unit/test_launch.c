@@ -858,6 +858,272 @@ test_launch_stdin(struct run *r)
 	    s->data);
 }
 
+/*
+ * Send the captured launch (tx173) with its script replaced, quiet, and
+ * stdin from `in` (may be NULL) or, with rev_in, reverseStdin.  Builds in
+ * the capture's doc: in_fn(doc) makes the stdin object.  Returns the
+ * request id, or -1.
+ */
+static int32_t
+send_launch(struct run *r, const char *script,
+    struct jser_node *(*in_fn)(struct jser_doc *), bool rev_in)
+{
+	struct cmd		 tx;
+	struct jser_doc		*doc;
+	struct jser_node	*top, *cmdl, **items;
+	struct wbuf		 pl, w;
+	uint32_t		 n;
+	int32_t			 id = -1;
+
+	if (!load_cmd("tx", 173, &tx))
+		return -1;
+	if ((top = payload_of(&tx, &doc)) == NULL) {
+		cmd_free(&tx);
+		return -1;
+	}
+	if (in_fn != NULL)
+		jser_set_ref(top, "in", in_fn(doc));
+	if (rev_in)
+		jser_set_prim(top, "reverseStdin", 1);
+	jser_set_prim(top, "quiet", 1);
+	if (jser_field_ref(top, "cmd", &cmdl) == PROTO_OK &&
+	    jval_list_items(doc, cmdl, &items, &n) == PROTO_OK && n >= 3) {
+		items[2]->u.str.s = jser_strdup(doc, script, strlen(script));
+		items[2]->u.str.len = strlen(script);
+	}
+	wbuf_init(&pl, 1 << 24);
+	wbuf_init(&w, 1 << 24);
+	if (cmd_payload_encode(doc, top, 2, &pl) == PROTO_OK &&
+	    cmd_put_user_request(&w, r->next_id, 0, 2, pl.d, pl.len,
+	    "launch") == PROTO_OK && ctl_send(r, w.d, w.len) == 0)
+		id = r->next_id++;
+	wbuf_free(&pl);
+	wbuf_free(&w);
+	jser_doc_free(doc);
+	cmd_free(&tx);
+	return id;
+}
+
+/* A greedy RemoteInputStream: true + Pipe(marker false, oid 78). */
+static struct jser_node *
+greedy_ris(struct jser_doc *doc)
+{
+	struct jser_node	*d, *pd, *in, *pipe;
+	struct jser_classdata	*cd;
+	uint8_t			 g = 1, pb[5] = { 0, 0, 0, 0, 78 };
+
+	d = jser_new_desc(doc, "hudson.remoting.RemoteInputStream", 1,
+	    SC_SERIALIZABLE | SC_WRITE_METHOD, NULL);
+	jser_desc_add_field(doc, d, 'Z', "autoUnexport", NULL);
+	jser_desc_add_field(doc, d, 'Z', "greedy", NULL);
+	pd = jser_new_desc(doc, "hudson.remoting.Pipe", 1,
+	    SC_SERIALIZABLE | SC_WRITE_METHOD, NULL);
+	jser_desc_add_field(doc, pd, 'L', "in", "Ljava/io/InputStream;");
+	jser_desc_add_field(doc, pd, 'L', "out", "Ljava/io/OutputStream;");
+	pipe = jser_new_object(doc, pd);
+	cd = jser_obj_classdata(pipe, NULL);
+	cd->has_fields = false;
+	cd->has_custom = true;
+	jser_content_add_block(doc, &cd->custom, pb, sizeof(pb));
+	in = jser_new_object(doc, d);
+	cd = jser_obj_classdata(in, NULL);
+	cd->has_fields = false;
+	cd->has_custom = true;
+	jser_content_add_block(doc, &cd->custom, &g, 1);
+	jser_content_add(doc, &cd->custom, pipe);
+	return in;
+}
+
+#define GSTDIN_TOTAL	(4 * 1024 * 1024)
+
+/*
+ * Greedy stdin to a child that does not read yet: the agent takes (Acks)
+ * no more than what its feeder and the child's pipe hold, the rest waits
+ * in the controller's window, and the channel keeps answering meanwhile.
+ */
+static void
+test_launch_greedy_stdin(struct run *r)
+{
+	struct cmd	 c, o, j;
+	struct wbuf	 w;
+	struct sink	*s;
+	struct jser_doc	*bd;
+	static uint8_t	 data[65536];
+	char		 script[4400], gate[4200];
+	size_t		 sent = 0, acked = 0, k, held_acked = 0;
+	int32_t		 id, pos = -1, io = 0, oid = -1, pid;
+	int64_t		 v = -1;
+	uint64_t	 dl, t0;
+	bool		 got = false, eof_sent = false, alive;
+
+	memset(data, 'x', sizeof(data));
+	snprintf(gate, sizeof(gate), "%s/workspace/launcher-join/go", root);
+	unlink(gate);
+	snprintf(script, sizeof(script), "while [ ! -f '%s' ]; do sleep 0.1; "
+	    "done; wc -c", gate);
+	s = sink_get(r, 9);
+	s->len = 0;
+	memset(&o, 0, sizeof(o));
+	id = send_launch(r, script, greedy_ris, false);
+	wbuf_init(&w, 1 << 20);
+	for (dl = now_ms() + 20000; id > 0 && (!got || pos < 0) &&
+	    now_ms() < dl;) {
+		if (ctl_next(r, 1000, &c) != 0)
+			continue;
+		if (c.kind == CMD_PIPE_CONNECT && c.oid_ros == 78)
+			pos = c.oid_pos;
+		else if (c.kind == CMD_RESPONSE && c.id == id) {
+			o = c;
+			got = true;
+			continue;
+		} else
+			(void)ctl_stream(r, &c);
+		cmd_free(&c);
+	}
+	ok(got && pos >= 2 && (oid = proxy_oid(&o)) >= 2, "launch with a "
+	    "greedy stdin: Pipe$ConnectCommand(%d, 78)", pos);
+	cmd_free(&o);
+	/* fill the window; the child is not reading */
+	t0 = now_ms();
+	for (dl = now_ms() + 20000; pos >= 2 && now_ms() < dl;) {
+		while (sent < GSTDIN_TOTAL && sent - acked < 1024 * 1024) {
+			k = sizeof(data);
+			if (k > 1024 * 1024 - (sent - acked))
+				k = 1024 * 1024 - (sent - acked);
+			cmd_put_pos_chunk(&w, ++io, pos, 0, data, k);
+			ctl_send(r, w.d, w.len);
+			wbuf_reset(&w);
+			sent += k;
+		}
+		if (now_ms() - t0 > 800)
+			break;	/* the window is full: it stays so */
+		if (ctl_next(r, 100, &c) != 0)
+			continue;
+		if (c.kind == CMD_POS_ACK && c.oid == pos)
+			acked += (size_t)c.size;
+		else
+			(void)ctl_stream(r, &c);
+		cmd_free(&c);
+	}
+	t0 = now_ms();
+	held_acked = acked;
+	alive = false;
+	if (replay(r, 183, oid, &o, &j, 5000) == 0)
+		(void)jval_get_bool(result_of(&o, &bd), &alive);
+	else
+		bd = NULL;
+	jser_doc_free(bd);
+	ok(alive, "isAlive -> true, answered in %llu ms while the child's "
+	    "stdin is full", (unsigned long long)(now_ms() - t0));
+	cmd_free(&o);
+	cmd_free(&j);
+	ok(sent - held_acked == 1024 * 1024 && held_acked <= 512 * 1024,
+	    "stdin not read: the agent Acked only %zu bytes, the window holds "
+	    "the rest", held_acked);
+	/* let the child read: everything flows, then EOF */
+	pid = open(gate, O_WRONLY | O_CREAT, 0644);
+	if (pid >= 0)
+		close(pid);
+	for (dl = now_ms() + 30000; now_ms() < dl && !eof_sent;) {
+		while (sent < GSTDIN_TOTAL && sent - acked < 1024 * 1024) {
+			k = sizeof(data);
+			if (k > GSTDIN_TOTAL - sent)
+				k = GSTDIN_TOTAL - sent;
+			if (k > 1024 * 1024 - (sent - acked))
+				k = 1024 * 1024 - (sent - acked);
+			cmd_put_pos_chunk(&w, ++io, pos, 0, data, k);
+			ctl_send(r, w.d, w.len);
+			wbuf_reset(&w);
+			sent += k;
+		}
+		if (sent == GSTDIN_TOTAL) {
+			cmd_put_pos_eof(&w, ++io, pos, 0, NULL, NULL);
+			ctl_send(r, w.d, w.len);
+			wbuf_reset(&w);
+			eof_sent = true;
+			break;
+		}
+		if (ctl_next(r, 1000, &c) != 0)
+			continue;
+		if (c.kind == CMD_POS_ACK && c.oid == pos)
+			acked += (size_t)c.size;
+		else
+			(void)ctl_stream(r, &c);
+		cmd_free(&c);
+	}
+	wbuf_free(&w);
+	ok(replay(r, 181, oid, &o, &j, 20000) == 0 &&
+	    jval_get_int(result_of(&o, &bd), &v) == PROTO_OK && v == 0,
+	    "join -> 0");
+	jser_doc_free(bd);
+	cmd_free(&o);
+	cmd_free(&j);
+	s = sink_get(r, 9);
+	ok(eof_sent && s->len == 8 && memcmp(s->data, "4194304\n", 8) == 0,
+	    "the child read all %d bytes of stdin (%.*s)", GSTDIN_TOTAL,
+	    s->len ? (int)s->len - 1 : 0, s->data);
+	unlink(gate);
+}
+
+/* reverseStdin: getIOtriplet's stdin is a RemoteOutputStream we write. */
+static void
+test_launch_reverse_stdin(struct run *r)
+{
+	struct cmd		 o, j;
+	struct wbuf		 w;
+	struct sink		*s;
+	struct jser_doc		*bd = NULL;
+	struct jser_node	*t, *in = NULL;
+	const struct jser_content *cc;
+	struct jser_cursor	 cur;
+	uint32_t		 v32 = 0;
+	int32_t			 id, oid = -1, sin = -1;
+	int64_t			 v = -1;
+	bool			 got = false;
+
+	s = sink_get(r, 9);
+	s->len = 0;
+	memset(&o, 0, sizeof(o));
+	id = send_launch(r, "tr a-z A-Z", NULL, true);
+	got = id > 0 && ctl_response(r, id, 15000, &o) == 0;
+	ok(got && (oid = proxy_oid(&o)) >= 2, "launch with reverseStdin");
+	cmd_free(&o);
+	if (replay(r, 180, oid, &o, &j, 10000) == 0 &&
+	    (t = result_of(&o, &bd)) != NULL &&
+	    jser_field_ref(t, "stdin", &in) == PROTO_OK && in != NULL &&
+	    (cc = jser_custom(in, "hudson.remoting.RemoteOutputStream")) !=
+	    NULL) {
+		jser_cursor_init(&cur, cc);
+		if (jser_cursor_u32(&cur, &v32) == PROTO_OK)
+			sin = (int32_t)v32;
+	}
+	jser_doc_free(bd);
+	cmd_free(&o);
+	cmd_free(&j);
+	ok(sin >= 2, "getIOtriplet: stdin is a RemoteOutputStream (oid %d)",
+	    sin);
+	wbuf_init(&w, 1 << 20);
+	cmd_put_pos_chunk(&w, 1, sin, 0, (const uint8_t *)"reverse ", 8);
+	ctl_send(r, w.d, w.len);
+	wbuf_reset(&w);
+	cmd_put_pos_chunk(&w, 2, sin, 0, (const uint8_t *)"stdin\n", 6);
+	ctl_send(r, w.d, w.len);
+	wbuf_reset(&w);
+	cmd_put_pos_eof(&w, 3, sin, 0, NULL, NULL);
+	ctl_send(r, w.d, w.len);
+	wbuf_free(&w);
+	ok(replay(r, 181, oid, &o, &j, 20000) == 0 &&
+	    jval_get_int(result_of(&o, &bd), &v) == PROTO_OK && v == 0,
+	    "join -> 0 once stdin reached EOF");
+	jser_doc_free(bd);
+	cmd_free(&o);
+	cmd_free(&j);
+	ctl_drain(r, 100);
+	ok(s->len == 14 && memcmp(s->data, "REVERSE STDIN\n", 14) == 0,
+	    "the child read the controller's writes: %.*s",
+	    s->len ? (int)s->len - 1 : 0, s->data);
+}
+
 static void
 test_launch_kill(struct run *r)
 {
@@ -1124,6 +1390,36 @@ test_durable_stop(struct run *r)
 		usleep(50000);
 	}
 	ok(nf > 0, "the script runs with the server cookie (%zd)", nf);
+	{
+		/* heartbeat: while the step runs, the wrapper touches
+		 * jenkins-log.txt every 3 s; the controller's LastModified
+		 * (every 5 min) must see it move or it fails the step */
+		struct stat	 st;
+		glob_t		 g;
+		char		 pat[4400];
+		int64_t		 m1 = -1, m2 = -1;
+		uint64_t	 dl;
+
+		memset(&g, 0, sizeof(g));
+		snprintf(pat, sizeof(pat), "%s/workspace/durable-sh-stop/"
+		    "workspace/*@tmp/durable-*/jenkins-log.txt", root);
+		if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc == 1) {
+			if (stat(g.gl_pathv[0], &st) == 0)
+				m1 = (int64_t)st.st_mtim.tv_sec * 1000 +
+				    st.st_mtim.tv_nsec / 1000000;
+			for (dl = now_ms() + 8000; now_ms() < dl;
+			    usleep(200000))
+				if (stat(g.gl_pathv[0], &st) == 0 &&
+				    (m2 = (int64_t)st.st_mtim.tv_sec * 1000 +
+				    st.st_mtim.tv_nsec / 1000000) > m1)
+					break;
+		}
+		if (g.gl_pathc > 0)
+			globfree(&g);
+		ok(m1 > 0 && m2 > m1, "heartbeat: the wrapper touches "
+		    "jenkins-log.txt while the step runs (+%lld ms)",
+		    (long long)(m2 - m1));
+	}
 	ok(replay(r, 278, -1, &o, &j, 15000) == 0 && is_null(&o) &&
 	    is_null(&j), "KillTask -> null, as Java");
 	cmd_free(&o);
@@ -1254,6 +1550,8 @@ main(void)
 	ok(run_start(&r) == 0, "channel started");
 	test_launch_join(&r);
 	test_launch_stdin(&r);
+	test_launch_greedy_stdin(&r);
+	test_launch_reverse_stdin(&r);
 	test_launch_kill(&r);
 	test_env_vars(&r);
 	test_durable(&r);

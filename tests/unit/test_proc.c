@@ -362,15 +362,23 @@ test_kill_tree(void)
 	/*
 	 * Wait until the four sleeps run: counting processes alone races
 	 * with the short-lived subshells, which would then be gone before
-	 * the kill (generous: the machine may be loaded).
+	 * the kill (generous: the machine may be loaded).  The tree is
+	 * settled once the subshells that start the two orphans are gone
+	 * too: then it is exactly the root, the inner sh and two sleeps
+	 * (a subshell still there would be signalled as well, and take
+	 * its orphan with it).
 	 */
-	for (tries = 0; tries < 500; tries++) {
-		if (sleeps_running(kv) == 4)
-			break;
+	for (tries = 0; tries < 1500; tries++) {
+		if (sleeps_running(kv) == 4) {
+			nd = proc_descendants(p->pid, &d);
+			free(d);
+			if (nd == 3)
+				break;
+		}
 		msleep(20);
 	}
 	nd = proc_descendants(p->pid, &d);
-	ok(nd >= 3, "descendants found: %zd", nd);
+	ok(nd == 3, "descendants found: %zd", nd);
 	nf = proc_find_by_env(kv, 1, &f);
 	ok(nf >= 6, "processes found by cookie (tree + orphan): %zd", nf);
 	for (i = 0; i < nf; i++)
