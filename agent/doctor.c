@@ -22,6 +22,7 @@
 #include "agent/dockersel.h"
 #include "agent/doctor.h"
 #include "docker/docker.h"
+#include "docker/guard.h"
 
 #define DOCTOR_MARK	"jnagent-doctor-ok"
 #define DOCTOR_OUT_MAX	4096
@@ -43,13 +44,39 @@ doctor_fail(struct doctor *dr, const char *what, const char *fix)
 	dr->failures++;
 }
 
+/* Whether builds get the per-build Docker guard (agent/guardsvc.h). */
+static void
+doctor_guard(const struct doctor *dr, const char *host)
+{
+	unsigned	 allow;
+	int		 i, n = 0;
+
+	if (dr->conf.docker_no_guard) {
+		printf("guard: off (-dockerGuard false: builds reach the "
+		    "daemon directly)\n");
+		return;
+	}
+	if (strncmp(host, "unix://", 7) != 0) {
+		printf("guard: off (the daemon is not a unix socket)\n");
+		return;
+	}
+	allow = guard_policy_from_labels(dr->labels != NULL ? dr->labels : "");
+	printf("guard: on (a Docker socket per build; allowed by "
+	    GUARD_ALLOW_LABEL_PREFIX "* labels:");
+	for (i = 0; i < GUARD_RULE_COUNT; i++)
+		if (allow & (1u << i))
+			printf("%s %s", n++ ? "," : "", guard_rule_name(i));
+	printf("%s)\n", n == 0 ? " none" : "");
+}
+
 static int
 doctor_usage(void)
 {
 	fprintf(stderr, "usage: jnagent docker doctor [--labels LABELS] "
 	    "[--docker-host HOST] [--image IMAGE]\n"
 	    "           [--workdir DIR] [--dind-label L] [--dood-label L] "
-	    "[--dind-image IMAGE]\n");
+	    "[--dind-image IMAGE]\n"
+	    "           [--docker-guard true|false]\n");
 	return 2;
 }
 
@@ -409,6 +436,7 @@ doctor_check(struct doctor *dr)
 	    dr->labels != NULL ? dr->labels : "none");
 	printf("daemon: %s%s\n", host, mode == DOCKERSEL_DIND ?
 	    " (runs this node's inner DinD daemon)" : "");
+	doctor_guard(dr, mode == DOCKERSEL_DIND ? "unix://" : host);
 	tv = getenv("DOCKER_TLS_VERIFY");
 	tls = getenv("DOCKER_TLS");
 	tlsf = (tv != NULL && *tv != '\0') || (tls != NULL && *tls != '\0');
@@ -525,6 +553,10 @@ doctor_main(int argc, char **argv)
 		else if (strcmp(a, "--dind-image") == 0 ||
 		    strcmp(a, "-dindImage") == 0)
 			dr.conf.dind_image = (char *)val;
+		else if ((strcmp(a, "--docker-guard") == 0 ||
+		    strcmp(a, "-dockerGuard") == 0) &&
+		    (strcmp(val, "true") == 0 || strcmp(val, "false") == 0))
+			dr.conf.docker_no_guard = strcmp(val, "false") == 0;
 		else {
 			fprintf(stderr, "jnagent docker doctor: unknown option "
 			    "%s\n", a);
