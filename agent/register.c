@@ -70,6 +70,9 @@ static struct {
 	char		*labels_file;
 } reg_watch;
 
+/* The -name given to the first register_run(), for register_again(). */
+static char	*reg_base_name;
+
 static bool	reg_curl_inited;
 
 static int
@@ -358,11 +361,66 @@ register_parse_crumb(const char *json, size_t len, char *field,
 	return r;
 }
 
+/*
+ * One escape of Java Properties text at *pp (just past the backslash),
+ * within [*pp, e): \uXXXX (written as UTF-8), \t \n \r \f, or the
+ * character itself.  Advances *pp; writes 1 to 3 bytes at q.  Returns the
+ * bytes written, or -1 for a truncated or bad \u escape or a surrogate.
+ */
+static int
+reg_prop_escape(const char **pp, const char *e, char *q)
+{
+	const char	*p = *pp;
+	unsigned int	 u = 0;
+	int		 i, d;
+
+	if (p >= e)
+		return -1;
+	switch (*p) {
+	case 't': *q = '\t'; break;
+	case 'n': *q = '\n'; break;
+	case 'r': *q = '\r'; break;
+	case 'f': *q = '\f'; break;
+	case 'u':
+		if (e - p < 5)
+			return -1;
+		for (i = 1; i <= 4; i++) {
+			d = (unsigned char)p[i];
+			if (!isxdigit(d))
+				return -1;
+			u = u * 16 + (unsigned int)(isdigit(d) ? d - '0' :
+			    tolower(d) - 'a' + 10);
+		}
+		*pp = p + 5;
+		if (u >= 0xd800 && u <= 0xdfff)
+			return -1;	/* surrogates: not in a node name */
+		if (u < 0x80) {
+			q[0] = (char)u;
+			return 1;
+		}
+		if (u < 0x800) {
+			q[0] = (char)(0xc0 | (u >> 6));
+			q[1] = (char)(0x80 | (u & 0x3f));
+			return 2;
+		}
+		q[0] = (char)(0xe0 | (u >> 12));
+		q[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		q[2] = (char)(0x80 | (u & 0x3f));
+		return 3;
+	default:
+		*q = *p;
+		break;
+	}
+	*pp = p + 1;
+	return 1;
+}
+
 char *
 register_swarm_name(const char *body, size_t len)
 {
 	const char	*p = body, *e = body + len, *nl, *v;
 	char		*o, *q;
+	int		 n;
 
 	for (; p < e; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
@@ -373,18 +431,28 @@ register_swarm_name(const char *body, size_t len)
 		    (p[4] != '=' && p[4] != ':'))
 			continue;
 		v = p + 5;
+		/* an escape never grows: 2 bytes -> 1, 6 bytes -> <= 3 */
 		if ((o = malloc((size_t)(nl - v) + 1)) == NULL)
 			return NULL;
-		for (q = o; v < nl; v++) {
-			if (*v == '\r')
-				continue;
-			if (*v == '\\' && v + 1 < nl)
+		for (q = o; v < nl; ) {
+			if (*v == '\r') {
 				v++;
-			if ((unsigned char)*v < 0x20 || *v == '/') {
+				continue;
+			}
+			if (*v == '\\') {
+				v++;
+				n = reg_prop_escape(&v, nl, q);
+			} else {
+				*q = *v++;
+				n = 1;
+			}
+			/* control characters and '/' cannot be in a name */
+			if (n < 0 || (n == 1 && ((unsigned char)*q < 0x20 ||
+			    *q == 0x7f || *q == '/'))) {
 				free(o);
 				return NULL;
 			}
-			*q++ = *v;
+			q += n;
 		}
 		*q = '\0';
 		if (*o == '\0') {
@@ -956,7 +1024,7 @@ reg_attempt(struct reg_ctx *r, char **secret, char *err, size_t errlen)
 
 	if ((rc = reg_get_crumb(r, err, errlen)) != REG_OK)
 		return rc;
-	base = c->name;
+	base = reg_base_name != NULL ? reg_base_name : c->name;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "%s", c->name);
 	host[sizeof(host) - 1] = '\0';
@@ -1147,6 +1215,9 @@ register_run(struct agent_conf *conf, volatile int *stop, char *err,
 	    conf->reg_username == NULL || conf->reg_password == NULL)
 		return reg_fail(err, errlen, "-register needs -url, -username "
 		    "and a token");
+	if (reg_base_name == NULL && (reg_base_name = strdup(conf->name)) ==
+	    NULL)
+		fatalx(1, "out of memory");
 	if (!reg_curl_inited) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return reg_fail(err, errlen, "cannot initialise "
@@ -1213,8 +1284,9 @@ register_run(struct agent_conf *conf, volatile int *stop, char *err,
 	return 0;
 }
 
-void
-register_finish(void)
+/* Stop the -labelsFile watcher and free its context. */
+static void
+reg_watch_end(void)
 {
 	if (reg_watch.running) {
 		reg_watch.stop = 1;
@@ -1223,6 +1295,29 @@ register_finish(void)
 	}
 	reg_ctx_free(reg_watch.ctx);
 	reg_watch.ctx = NULL;
+}
+
+int
+register_again(struct agent_conf *conf, volatile int *stop)
+{
+	char	 err[512];
+
+	log_info("register: node \"%.100s\" is unknown to the controller "
+	    "(deleted on disconnect?): registering again", conf->name);
+	reg_watch_end();	/* register_run() starts it afresh */
+	if (register_run(conf, stop, err, sizeof(err)) != 0) {
+		log_error("register: registering again failed: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+register_finish(void)
+{
+	reg_watch_end();
+	free(reg_base_name);
+	reg_base_name = NULL;
 	if (reg_curl_inited) {
 		curl_global_cleanup();
 		reg_curl_inited = false;

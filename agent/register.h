@@ -36,6 +36,14 @@ enum register_backoff {
 int register_run(struct agent_conf *conf, volatile int *stop, char *err,
     size_t errlen);
 
+/*
+ * The agent_conf on_unknown_node hook: the node was deleted (the Swarm
+ * plugin deletes it on disconnect); register it again with the name given
+ * to the first register_run() (same unique id), fetching its secret, with
+ * the same retry rules.  0, or -1 (logged) when it cannot.
+ */
+int register_again(struct agent_conf *conf, volatile int *stop);
+
 /* Stop the -labelsFile watcher, if any, and free what register_run kept. */
 void register_finish(void);
 
@@ -86,7 +94,9 @@ int register_parse_crumb(const char *json, size_t len, char *field,
 
 /*
  * The "name" property of the Swarm plugin's createSlave answer (Java
- * properties text).  Fresh string or NULL.
+ * Properties.store text: \uXXXX escapes become UTF-8).  Fresh string, or
+ * NULL when absent, empty, badly escaped, or holding a control character
+ * or '/'.
  */
 char *register_swarm_name(const char *body, size_t len);
 

@@ -6,7 +6,7 @@
 # Then the agent connects with the name and secret it read, as usual.
 : "${E2E_TIMEOUT:=300}"
 . "$(dirname "$0")/lib.sh"
-e2e_init 34
+e2e_init 40
 
 TOKEN=11aa22bb33cc44dd55ee66ff77889900aa	# RegisterServer.TOKEN
 
@@ -126,6 +126,42 @@ AGENT_PID=
 check "core: controller verdict RESULT ok" ctl_finished 15
 ctl_verdict
 next_run core
+
+# 3b. Core REST, the node already there: -deleteExistingClients deletes
+#     it (doDelete, with the crumb) before doCreateItem.
+reg_start replace wait-close || bail "test controller did not start"
+reg_agent -deleteExistingClients
+check "replace: the existing node deleted through doDelete" \
+    wait_line "$T/ctl.out" "^REGISTER core-delete $NODE\$" 30
+recreated_online() {
+	wait_line "$T/ctl.out" '^NODE-MONITORS 1$' 40 &&
+	    grep -q "^REGISTER core-create $NODE\$" "$T/ctl.out"
+}
+check "replace: node created again (doCreateItem after doDelete) and online" \
+    recreated_online
+kill -TERM "$AGENT_PID"
+wait_exit "$AGENT_PID" 15
+AGENT_PID=
+check "replace: controller verdict RESULT ok" ctl_finished 15
+ctl_verdict
+next_run replace
+
+# 3c. The Swarm plugin deletes the node when its channel ends (no
+#     -keepDisconnectedClients): the reconnect is refused as an unknown
+#     name, jnagent registers again (same name) and comes online again.
+reg_start swarm-delete online --restart || bail "test controller did not start"
+reg_agent
+check "swarm-delete: node deleted when the first channel ended" \
+    wait_line "$T/ctl.out" "^REGISTER swarm-deleted $NODE\$" 40
+reregistered() {
+	wait_line "$T/ctl.out" '^NODE-MONITORS 2$' 60 &&
+	    [ "$(grep -c "^REGISTER swarm-create $NODE\$" "$T/ctl.out")" -eq 2 ]
+}
+check "swarm-delete: registered again after the refusal and online again" \
+    reregistered
+check "swarm-delete: controller verdict RESULT ok" ctl_finished 20
+ctl_verdict
+next_run swarm-delete
 
 # 4. Refusals: one line naming the permission or flag, exit status 1.
 reg_start deny wait-close || bail "test controller did not start"

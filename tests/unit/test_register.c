@@ -192,6 +192,25 @@ test_parsers(void)
 	x = "name=a/b\n";
 	s = register_swarm_name(x, strlen(x));
 	ok(s == NULL, "swarm answer: '/' in name refused");
+	/* Properties.store escapes ':', '=', ' ' and non-ASCII as \uXXXX */
+	x = "#\r\nname=caf\\u00E9\\:b\\=c\\ d-\\u20ac\r\n";
+	s = register_swarm_name(x, strlen(x));
+	ok(s != NULL && strcmp(s, "caf\xc3\xa9:b=c d-\xe2\x82\xac") == 0,
+	    "swarm answer: Properties escapes decoded (\"%s\")",
+	    s != NULL ? s : "(null)");
+	free(s);
+	x = "name=a\\u00\n";
+	s = register_swarm_name(x, strlen(x));
+	ok(s == NULL, "swarm answer: truncated \\u escape refused");
+	x = "name=a\\u0009b\n";
+	s = register_swarm_name(x, strlen(x));
+	ok(s == NULL, "swarm answer: escaped control character refused");
+	x = "name=a\\ud800\n";
+	s = register_swarm_name(x, strlen(x));
+	ok(s == NULL, "swarm answer: surrogate refused");
+	x = "name=a\\\n";
+	s = register_swarm_name(x, strlen(x));
+	ok(s == NULL, "swarm answer: trailing backslash refused");
 
 	s = register_labels_minus("a b  c a d", "b d x");
 	ok(s && strcmp(s, "a c") == 0, "labels minus: \"%s\"", s);
@@ -377,7 +396,8 @@ test_mutation(void)
 {
 	static const char *const crumb_doc = "{\"crumb\":\"c0ffee\","
 	    "\"crumbRequestField\":\"Jenkins-Crumb\"}";
-	static const char *const swarm_doc = "#c\nname=n1-abcd1234\n";
+	static const char *const swarm_doc =
+	    "#c\nname=n1-\\u00e9\\:x\\\\y-abcd1234\n";
 	char	 buf[4096], *z, *s, f[64], c[128];
 	size_t	 n;
 	int	 i, survived = 0;

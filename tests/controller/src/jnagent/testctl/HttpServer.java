@@ -182,7 +182,7 @@ final class HttpServer {
 			ctl.event("ws refused: missing headers");
 			return false;
 		}
-		if (!name.equals(ctl.node.name)) {
+		if (!name.equals(ctl.node.name) || ctl.node.deleted) {
 			respond(out, 400, "Bad Request", Map.of(), "no such agent");
 			ctl.event("ws refused: no such agent " + name);
 			return false;

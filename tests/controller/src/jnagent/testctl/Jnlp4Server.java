@@ -180,7 +180,8 @@ final class Jnlp4Server {
 			    "Secret-Key") + ": dropped");
 			return false;
 		}
-		if (err == null && !name.equals(ctl.node.name))
+		if (err == null && (!name.equals(ctl.node.name) ||
+		    ctl.node.deleted))
 			err = "Unknown client name: " + name;
 		else if (err == null && !ctl.node.secretMatches(secret))
 			err = "Authorization failure";

@@ -62,8 +62,20 @@ final class Node {
 		liveCookie = cookie;
 	}
 
+	/*
+	 * Set by RegisterServer (--register-mode swarm-delete): when the live
+	 * channel ends the node is deleted (deleted: refused as unknown)
+	 * until it is registered again.
+	 */
+	volatile boolean deleteOnEnd, deleted;
+
 	/* The channel ended (unless we pretend not to have noticed). */
 	synchronized void ended(Conn c) {
+		if (live == c && deleteOnEnd) {
+			deleteOnEnd = false;
+			deleted = true;
+			Log.status("REGISTER swarm-deleted " + name);
+		}
 		if (live == c && !c.pretendAlive) {
 			live = null;
 			liveCookie = null;

@@ -13,9 +13,13 @@
  * Started by --scenario register (an online scenario) or by
  * --register-mode with any scenario (e.g. wait-close).
  * --register-mode: swarm (plugin present, the default), core (plugin absent: 404),
- * deny (403 on node creation), taken (swarm answers 409).
+ * deny (403 on node creation), taken (swarm answers 409), replace (core,
+ * the node already exists: -deleteExistingClients must doDelete it first),
+ * swarm-delete (swarm, and the node is deleted when its first channel
+ * ends, as the plugin does without -keepDisconnectedClients).
  * Status lines: "REGISTER crumb", "REGISTER swarm-create <name>",
- * "REGISTER core-create <name>", "REGISTER jnlp <name>",
+ * "REGISTER core-create <name>", "REGISTER core-delete <name>",
+ * "REGISTER jnlp <name>", "REGISTER swarm-deleted <name>",
  * "LABELS add|remove|set <labels>".
  */
 package jnagent.testctl;
@@ -52,7 +56,7 @@ final class RegisterServer {
 	private final String name, secret;
 	private final ServerSocket ss;
 	private final String crumb, session;
-	private volatile boolean created;
+	private volatile boolean created, deleted;
 
 	private RegisterServer(Ctl ctl, String name, String secret)
 	    throws IOException {
@@ -66,6 +70,12 @@ final class RegisterServer {
 		crumb = hex(b);
 		r.nextBytes(b);
 		session = hex(b);
+		created = mode.equals("replace");	/* there before the agent */
+	}
+
+	/* No Swarm plugin: core REST. */
+	private static boolean core() {
+		return mode.equals("core") || mode.equals("replace");
 	}
 
 	/* The one-line hook of Main: serve, and publish the port. */
@@ -73,7 +83,8 @@ final class RegisterServer {
 	    throws IOException {
 		if (mode == null)
 			mode = "swarm";
-		if (!java.util.List.of("swarm", "core", "deny", "taken")
+		if (!java.util.List.of("swarm", "core", "deny", "taken", "replace",
+		    "swarm-delete")
 		    .contains(mode))
 			throw new IOException("unknown --register-mode " + mode);
 		RegisterServer s = new RegisterServer(ctl, name, secret);
@@ -293,7 +304,7 @@ final class RegisterServer {
 			return r;
 		}
 		if (post && q.path.equals("/plugin/swarm/createSlave")) {
-			if (mode.equals("core"))
+			if (core())
 				return new Resp(404, "Not Found", "Not Found");
 			checkCrumb(q);
 			/* the plugin appends "-<hash>" (the client's unique id) */
@@ -315,6 +326,9 @@ final class RegisterServer {
 			if (mode.equals("taken"))
 				return new Resp(409, "Conflict", "A agent called '" +
 				    name + "' already exists");
+			if (mode.equals("swarm-delete") && !created)
+				ctl.node.deleteOnEnd = true;	/* the first time */
+			ctl.node.deleted = false;
 			created = true;
 			Log.status("REGISTER swarm-create " + name);
 			return new Resp(200, "OK", "#Swarm\nname=" + name + "\n");
@@ -330,13 +344,15 @@ final class RegisterServer {
 			return new Resp(200, "OK", "");
 		}
 		if (q.method.equals("GET") && q.path.equals(node + "api/json")) {
-			expect(mode.equals("core"), "core node lookup in swarm mode");
+			expect(core(), "core node lookup in swarm mode");
 			if (!created)
 				return new Resp(404, "Not Found", "Not Found");
 			return new Resp(200, "OK", "{\"displayName\":\"" + name + "\"}");
 		}
 		if (post && q.path.equals("/computer/doCreateItem")) {
-			expect(mode.equals("core"), "core create in swarm mode");
+			expect(core(), "core create in swarm mode");
+			expect(!mode.equals("replace") || deleted,
+			    "doCreateItem before doDelete of the existing node");
 			checkCrumb(q);
 			String ct = q.h.getOrDefault("content-type", "");
 			expect(ct.startsWith("application/x-www-form-urlencoded"),
@@ -364,8 +380,20 @@ final class RegisterServer {
 			    "/computer/");
 			return r;
 		}
+		if (post && q.path.equals(node + "doDelete")) {
+			expect(mode.equals("replace") && created && !deleted,
+			    "doDelete of a node that is not there");
+			checkCrumb(q);
+			created = false;
+			deleted = true;
+			Log.status("REGISTER core-delete " + name);
+			Resp r = new Resp(302, "Found", "");
+			r.h.put("Location", "http://127.0.0.1:" + ss.getLocalPort() +
+			    "/computer/");
+			return r;
+		}
 		if (q.path.equals(node + "config.xml")) {
-			expect(mode.equals("core") && created, "config.xml of no node");
+			expect(core() && created, "config.xml of no node");
 			if (q.method.equals("GET"))
 				return new Resp(200, "OK", "<?xml version='1.1' " +
 				    "encoding='UTF-8'?>\n<slave>\n  <name>" + name +
