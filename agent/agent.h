@@ -54,6 +54,13 @@ struct agent_conf {
 	char	*reg_description;	/* -description */
 	bool	 reg_delete_existing;	/* -deleteExistingClients */
 	bool	 reg_no_unique_id;	/* -disableClientsUniqueId */
+	/*
+	 * Called by the reconnect loop when the controller refuses the
+	 * name as unknown (the node was deleted, e.g. by the Swarm plugin
+	 * on disconnect); 0 when the node exists again (conf->name and
+	 * conf->secret updated), -1 otherwise.  NULL: not registered.
+	 */
+	int	(*on_unknown_node)(struct agent_conf *, volatile int *);
 	bool	 reg_keep_disconnected;	/* -keepDisconnectedClients */
 	int	 reg_retry;		/* -retry (-1: forever) */
 	int	 reg_backoff;		/* enum register_backoff */
@@ -72,6 +79,7 @@ struct agent_conf {
 	char	*dind_runtime;		/* -dindRuntime (e.g. sysbox-runc) */
 	char	**dind_mounts;		/* -dindMount SRC:DST[:OPTS] */
 	bool	 dind_keep;		/* -dindKeep: leave it running at exit */
+	bool	 docker_no_guard;	/* -dockerGuard false (agent/guardsvc.h) */
 	long	 backoff_start_ms;	/* reconnect backoff start (1 s) */
 	long	 backoff_cap_ms;	/* reconnect backoff cap (60 s) */
 	int	 log_level;		/* 0 error, 1 info, 2 debug */

@@ -37,7 +37,7 @@ enum conf_opt_id {
 	O_JNLPURL, O_HEADLESS, O_JVM_ARG, O_JVM_FLAG,
 	O_DINDLABEL, O_DOODLABEL, O_DOCKERHOST, O_DINDIMAGE, O_DINDPRIV,
 	O_DINDCAPADD, O_DINDCAPDROP, O_DINDSECOPT, O_DINDCGRULE, O_DINDRUNTIME,
-	O_DINDKEEP, O_DINDMOUNT,
+	O_DINDKEEP, O_DINDMOUNT, O_DOCKERGUARD,
 	O_REGISTER, O_USERNAME, O_PASSWORD, O_PASSWORDFILE, O_PASSWORDENV,
 	O_LABELSFILE, O_EXECUTORS, O_MODE, O_FSROOT, O_DESCRIPTION,
 	O_DELETEEXISTING, O_NOUNIQUEID, O_KEEPDISCONNECTED, O_RETRY,
@@ -133,6 +133,8 @@ static const struct conf_opt conf_opts[] = {
 	    "extra bind mount for the inner daemon (repeatable)" },
 	{ "dindKeep", NULL, O_DINDKEEP, 0, 0, NULL,
 	    "leave the inner daemon running when jnagent exits" },
+	{ "dockerGuard", NULL, O_DOCKERGUARD, 1, 0, "true|false",
+	    "give each build a guarded Docker socket (default true)" },
 	/* -register: create the node first, like the Swarm client */
 	{ "register", NULL, O_REGISTER, 0, 0, NULL,
 	    "create the node on the controller (Swarm plugin or core REST), "
@@ -799,12 +801,15 @@ conf_apply(struct conf_state *st, const struct conf_opt *o, const char *flag,
 		conf_set(&c->dind_image, v);
 		return 0;
 	case O_DINDPRIV:
+	case O_DOCKERGUARD:
 		if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
 		    strcasecmp(v, "yes") == 0)
-			c->dind_unprivileged = false;
+			*(o->id == O_DINDPRIV ? &c->dind_unprivileged :
+			    &c->docker_no_guard) = false;
 		else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
 		    strcasecmp(v, "no") == 0)
-			c->dind_unprivileged = true;
+			*(o->id == O_DINDPRIV ? &c->dind_unprivileged :
+			    &c->docker_no_guard) = true;
 		else
 			return conf_fail(st, "%s: expected true or false",
 			    flag);

@@ -19,6 +19,7 @@
 
 #include "agent/connect.h"
 #include "agent/discovery.h"
+#include "agent/guardsvc.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
 #include "agent/ws.h"
@@ -140,6 +141,22 @@ connect_once(struct agent_conf *conf, const char *cookie, volatile int *stop,
 	return t;
 }
 
+/*
+ * Whether a refusal says the controller has no node of that name: JNLP4
+ * "ERROR: Unknown client name: ..." or a WebSocket upgrade refused with
+ * 400 ("no such agent"), 403 or 404.
+ */
+static bool
+connect_unknown_node(enum jnlp4_status st, const char *err)
+{
+	if (st != JNLP4_REFUSED)
+		return false;
+	return strstr(err, "Unknown client name") != NULL ||
+	    strstr(err, "refused: HTTP 400") != NULL ||
+	    strstr(err, "refused: HTTP 403") != NULL ||
+	    strstr(err, "refused: HTTP 404") != NULL;
+}
+
 static int
 connect_loop(struct agent_conf *conf, volatile int *stop)
 {
@@ -150,7 +167,7 @@ connect_loop(struct agent_conf *conf, volatile int *stop)
 	long long		 last_ok, up_since, now;
 	long			 delay;
 	int			 attempt = 0;
-	bool			 first = true;
+	bool			 first = true, reregistered = false;
 
 	last_ok = connect_now_ms();
 	for (;;) {
@@ -175,6 +192,8 @@ connect_loop(struct agent_conf *conf, volatile int *stop)
 				log_info("connected to the controller over %s "
 				    "as \"%.100s\"", t->name, conf->name);
 			first = false;
+			reregistered = false;
+			guardsvc_connected();	/* stale Docker guard sweep */
 			up_since = connect_now_ms();
 			end = channel_run(t, conf, stop);	/* closes t */
 			t = NULL;
@@ -199,6 +218,13 @@ connect_loop(struct agent_conf *conf, volatile int *stop)
 			if (conf->no_reconnect) {
 				log_error("-noReconnect: exiting");
 				return 1;
+			}
+			/* once per failure streak: the node may be deleted */
+			if (!reregistered && connect_unknown_node(st, err) &&
+			    conf->on_unknown_node != NULL) {
+				reregistered = true;
+				if (conf->on_unknown_node(conf, stop) == 0)
+					continue;
 			}
 		}
 		now = connect_now_ms();

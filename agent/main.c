@@ -18,6 +18,7 @@
 #include "agent/conf.h"
 #include "agent/connect.h"
 #include "agent/dindsvc.h"
+#include "agent/guardsvc.h"
 #include "agent/doctor.h"
 #include "agent/log.h"
 #include "agent/proc.h"
@@ -154,12 +155,15 @@ main(int argc, char **argv)
 			conf_free(&conf);
 			fatalx(1, "register: %s", err);
 		}
+		conf.on_unknown_node = register_again;
 	}
 	log_info("%s starting: agent \"%.100s\", %s", conf_version_line(),
 	    conf.name, conf.direct != NULL ? "direct connection" :
 	    conf.websocket ? "WebSocket" : "JNLP4-connect");
 	dindsvc_install(&conf);		/* DinD by label: agent/dockersel.h */
+	guardsvc_install(&conf);	/* per-build Docker guard */
 	rc = connect_run(&conf, &main_stop);
+	guardsvc_shutdown();
 	dindsvc_shutdown();
 	register_finish();
 	conf_free(&conf);
