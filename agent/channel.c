@@ -586,6 +586,33 @@ pipe_op(struct hctx *h, int32_t oid, int op, const char *error_cls,
 }
 
 int
+channel_send_io(struct hctx *h,
+    int (*enc)(void *arg, int32_t io, struct wbuf *w), void *arg)
+{
+	struct channel	*ch = h->ch;
+	struct wbuf	 w;
+	int32_t		 io;
+	int		 r = -1;
+
+	wbuf_init(&w, CHANNEL_MAX_OUT);
+	pthread_mutex_lock(&ch->lock);
+	if (!ch->closing) {
+		io = ++ch->io_id;
+		if (enc(arg, io, &w) == 0) {
+			h->last_io_id = io;
+			r = enqueue_locked(ch, w.d, w.len);
+		} else
+			ch->io_id--;	/* no gap in the I/O ids */
+	}
+	pthread_mutex_unlock(&ch->lock);
+	wbuf_free(&w);
+	if (r != 0)
+		return -1;
+	wake(ch);
+	return 0;
+}
+
+int
 channel_pipe_flush(struct hctx *h, int32_t oid)
 {
 	return pipe_op(h, oid, 0, NULL, NULL);

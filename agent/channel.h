@@ -87,6 +87,14 @@ int channel_rpc(struct hctx *h, const struct cmd_rpc *rpc);
 int channel_pipe_write(struct hctx *h, int32_t oid, const uint8_t *p,
     size_t n);
 int channel_pipe_flush(struct hctx *h, int32_t oid);
+/*
+ * Send one command that carries an I/O id (ProxyWriter$Chunk, ...): enc
+ * encodes it into w for io, the next I/O id, which also becomes
+ * h->last_io_id so that the call's Response is ordered after it.  0, or
+ * -1 if enc fails or the channel is closing.
+ */
+int channel_send_io(struct hctx *h,
+    int (*enc)(void *arg, int32_t io, struct wbuf *w), void *arg);
 /* ProxyOutputStream$EOF (closes the controller's stream); error may be
  * NULL.  The pipe is forgotten afterwards. */
 int channel_pipe_close(struct hctx *h, int32_t oid, const char *error);

@@ -8,6 +8,11 @@
  * would produce.  Failures are hudson.plugins.git.GitException with git's
  * own output in the message; methods we do not serve fail with
  * UnsupportedOperationException naming the method and a workaround.
+ * Served beyond clone/fetch/checkout/changelog/merge: submodules
+ * (setupSubmoduleUrls, SubmoduleUpdateCommand, submoduleClean), Git LFS
+ * (checkout().lfsRemote: git lfs pull), the hooks callbacks of
+ * withRepository, and the branch/tag/ls-remote lookups of build choosers
+ * and polling (Branch, GitObject, HashSet and HashMap results).
  *
  * Credentials (addCredentials & co.) stay in memory; each git run that
  * talks to a remote gets a private temporary directory (0700) holding an
@@ -84,6 +89,14 @@ struct gitc {
 	char			*known_hosts;	/* GIT_HK_MANUAL keys */
 	int32_t			 log_oid;	/* build log stream, or -1 */
 };
+
+/*
+ * Per-thread overrides for the git runs of one builder call: an explicit
+ * credential (CheckoutCommand.lfsCredentials) and GIT_LFS_SKIP_SMUDGE=1
+ * (a checkout with lfsRemote, as CliGitAPIImpl sets it).
+ */
+static __thread const struct gitcred *tls_cred;
+static __thread bool tls_lfs_skip;
 
 /* Output of one git run. */
 struct gitbuf {
@@ -470,7 +483,7 @@ static int
 secrets_make(struct gitc *g, const char *url, struct launch_env *env,
     struct gitsecrets *s, const char **why)
 {
-	const struct gitcred	*c = gitc_cred(g, url);
+	const struct gitcred	*c = tls_cred ? tls_cred : gitc_cred(g, url);
 	const char		*tmp = getenv("TMPDIR");
 	const char		*strict;
 	char			 script[PATH_MAX * 3];
@@ -621,7 +634,9 @@ git_run(struct hctx *h, struct gitc *g, const char **argv, int argc,
 		if (launch_env_put(&env, g->env.names[i], g->env.values[i]) !=
 		    0)
 			goto nomem;
-	if (launch_env_put(&env, "GIT_TERMINAL_PROMPT", "false") != 0)
+	if (launch_env_put(&env, "GIT_TERMINAL_PROMPT", "false") != 0 ||
+	    (tls_lfs_skip && launch_env_put(&env, "GIT_LFS_SKIP_SMUDGE", "1")
+	    != 0))
 		goto nomem;
 	if (remote_url != NULL) {
 		pthread_mutex_lock(&g->lock);
@@ -1149,6 +1164,967 @@ rpc_add_cred(struct hctx *h, struct gitc *g, const struct cmd_rpc *rpc,
 	return 0;
 }
 
+/* ---- results: Branch, GitObject, collections ---- */
+
+/* A hudson.plugins.git.Branch (branch) or GitObject of name at hex. */
+static struct jser_node *
+new_gitobject(struct hctx *h, bool branch, const char *name, const char *hex)
+{
+	static const struct hfield f[] = {
+		{ 'L', "name", "Ljava/lang/String;" },
+		{ 'L', "sha1", "Lorg/eclipse/jgit/lib/ObjectId;" },
+	};
+	struct jser_node	*go, *d, *o, *id, *s;
+
+	if ((go = hctx_desc(h, "hudson.plugins.git.GitObject", 1,
+	    SC_SERIALIZABLE, NULL, f, NF(f))) == NULL)
+		return NULL;
+	d = branch ? hctx_desc(h, "hudson.plugins.git.Branch", 1,
+	    SC_SERIALIZABLE, go, NULL, 0) : go;
+	if (d == NULL || (o = hctx_object(h, d)) == NULL ||
+	    (id = new_objectid(h, hex)) == NULL ||
+	    (s = hctx_string(h, name)) == NULL ||
+	    jser_set_ref(o, "name", s) != PROTO_OK ||
+	    jser_set_ref(o, "sha1", id) != PROTO_OK)
+		return NULL;
+	return o;
+}
+
+/*
+ * A java.util.HashSet holding v[0..n) (capacity and load factor as
+ * new HashSet<>() + add() leave them; the receiver re-hashes, so the
+ * element order is free).
+ */
+static struct jser_node *
+new_objset(struct hctx *h, struct jser_node *const *v, size_t n)
+{
+	struct jser_node	*d, *o;
+	struct jser_classdata	*cd;
+	uint32_t		 cap = 16, be[3];
+	size_t			 i;
+
+	while ((double)n > cap * 0.75 && cap < (1u << 30))
+		cap *= 2;
+	if ((d = hctx_desc(h, "java.util.HashSet", -5024744406713321676LL,
+	    SC_WRITE_METHOD | SC_SERIALIZABLE, NULL, NULL, 0)) == NULL ||
+	    (o = hctx_object(h, d)) == NULL ||
+	    (cd = jser_obj_classdata(o, NULL)) == NULL)
+		return NULL;
+	be[0] = htobe32(cap);
+	be[1] = htobe32((uint32_t)jser_float_bits(0.75f));
+	be[2] = htobe32((uint32_t)n);
+	if (jser_content_add_block(h->out, &cd->custom, be, sizeof(be)) !=
+	    PROTO_OK)
+		return NULL;
+	cd->has_custom = true;
+	for (i = 0; i < n; i++)
+		if (jser_content_add(h->out, &cd->custom, v[i]) != PROTO_OK)
+			return NULL;
+	return o;
+}
+
+/* Growable array of result nodes. */
+struct nodes {
+	struct jser_node	**v;
+	size_t			  n, cap;
+};
+
+static int
+nodes_add(struct nodes *l, struct jser_node *x)
+{
+	struct jser_node	**v;
+
+	if (x == NULL)
+		return -1;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		if (l->cap > 1000000 || (v = realloc(l->v, l->cap *
+		    sizeof(*v))) == NULL)
+			return -1;
+		l->v = v;
+	}
+	l->v[l->n++] = x;
+	return 0;
+}
+
+/* Next line of *p (NUL-terminated, CR stripped), or NULL at the end. */
+static char *
+next_line(char **p)
+{
+	char	*l = *p, *e;
+	size_t	 k;
+
+	if (l == NULL || *l == '\0')
+		return NULL;
+	if ((e = strchr(l, '\n')) != NULL) {
+		*e = '\0';
+		*p = e + 1;
+	} else
+		*p = l + strlen(l);
+	k = strlen(l);
+	if (k > 0 && l[k - 1] == '\r')
+		l[k - 1] = '\0';
+	return l;
+}
+
+/*
+ * CliGitAPIImpl.parseBranches: lines of `git branch -v --no-abbrev`
+ * ("* name sha1 subject"); Branch objects into l.  0 or -1 (ENOMEM).
+ */
+int
+git_branch_line(char *line, char **name, char **sha)
+{
+	char	*n, *e, *x;
+
+	if (strlen(line) < 44 || strchr(line, ' ') == NULL)
+		return 0;
+	n = line + 2;
+	n += strspn(n, " ");	/* split(" +") */
+	if ((e = strchr(n, ' ')) == NULL)
+		return 0;
+	x = e + 1 + strspn(e + 1, " ");
+	if (strcspn(x, " ") != 40)
+		return 0;
+	*e = '\0';
+	x[40] = '\0';
+	if (!git_is_sha1(x))
+		return 0;
+	*name = n;
+	*sha = x;
+	return 1;
+}
+
+static int
+parse_branches(struct hctx *h, char *text, struct nodes *l)
+{
+	char	*p = text, *line, *name, *sha;
+
+	while ((line = next_line(&p)) != NULL)
+		if (git_branch_line(line, &name, &sha) &&
+		    nodes_add(l, new_gitobject(h, true, name, sha)) != 0)
+			return -1;
+	return 0;
+}
+
+/* Run git (argv[1..argc)) for stdout; 0, or -1 after hctx_fail(). */
+static int
+git_out(struct hctx *h, struct gitc *g, const char **argv, int argc,
+    const char *cwd, const char *url, struct gitbuf *out)
+{
+	if (git_run(h, g, argv, argc, cwd, url, GIT_TIMEOUT_MIN, true,
+	    out) != 0)
+		return -1;
+	if (out->d == NULL && gitbuf_add(out, "", 0) != 0)
+		return hctx_fail(h, "java.lang.OutOfMemoryError", "git");
+	return 0;
+}
+
+/* getBranches / getRemoteBranches / getBranchesContaining. */
+static int
+rpc_branches(struct hctx *h, struct gitc *g, const char *m, const char *rev,
+    bool all)
+{
+	struct gitbuf	 out = { 0 };
+	struct nodes	 l = { 0 };
+	struct jval_ctx	 ctx = { .doc = h->out };
+	const char	*argv[10];
+	char		*p, *line, *sp;
+	int		 argc = 1, r = -1;
+	bool		 remote = strcmp(m, "getRemoteBranches") == 0;
+
+	if (remote) {
+		/* CliGitAPIImpl reads the refs/remotes/ refs through JGit */
+		argv[argc++] = "for-each-ref";
+		argv[argc++] = "--format=%(objectname) %(refname)";
+		argv[argc++] = "refs/remotes/";
+	} else {
+		argv[argc++] = "branch";
+		if (all)
+			argv[argc++] = "-a";
+		argv[argc++] = "-v";
+		argv[argc++] = "--no-abbrev";
+		if (rev != NULL) {
+			if (rev[0] == '-')
+				return hctx_fail(h, GIT_EXC, "Invalid revision "
+				    "%s", rev);
+			argv[argc++] = "--contains";
+			argv[argc++] = rev;
+		}
+	}
+	if (git_out(h, g, argv, argc, NULL, NULL, &out) != 0)
+		return -1;
+	if (remote) {
+		p = out.d;
+		while ((line = next_line(&p)) != NULL) {
+			/* Branch(Ref): the name after "refs/remotes/" */
+			if (strlen(line) < 42 || line[40] != ' ' ||
+			    (sp = strchr(line + 46, '/')) == NULL)
+				continue;
+			line[40] = '\0';
+			if (!git_is_sha1(line))
+				continue;
+			gitc_log(h, g, "Seen branch in repository %s", sp + 1);
+			if (nodes_add(&l, new_gitobject(h, true, sp + 1,
+			    line)) != 0)
+				goto nomem;
+		}
+	} else if (parse_branches(h, out.d, &l) != 0)
+		goto nomem;
+	h->value = rev != NULL ? jval_arraylist(&ctx, l.v, (uint32_t)l.n) :
+	    new_objset(h, l.v, l.n);
+	if (h->value == NULL)
+		goto nomem;
+	r = 0;
+	goto out;
+nomem:
+	r = hctx_fail(h, "java.lang.OutOfMemoryError", "%s", m);
+out:
+	free(l.v);
+	gitbuf_free(&out);
+	return r;
+}
+
+/* getTags: `git show-ref --tags -d`, peeled ids preferred. */
+static int
+rpc_tags(struct hctx *h, struct gitc *g)
+{
+	struct gitbuf	 out = { 0 };
+	struct nodes	 l = { 0 };
+	const char	*argv[6];
+	char		*p, *line, *name, **names = NULL, (*shas)[41] = NULL;
+	size_t		 n = 0, cap = 0, i, k;
+	int		 r;
+	bool		 peeled;
+
+	argv[1] = "show-ref";
+	argv[2] = "--tags";
+	argv[3] = "-d";
+	/* no tags: show-ref fails, CliGitAPIImpl reads that as none */
+	r = git_run(h, g, argv, 4, NULL, NULL, GIT_TIMEOUT_MIN, false, &out);
+	if (r < 0)
+		return -1;
+	p = r == 0 ? out.d : NULL;
+	while ((line = next_line(&p)) != NULL) {
+		if (strlen(line) < 52 || !isxdigit((unsigned char)line[0]) ||
+		    (name = strstr(line, " refs/tags/")) != line + 40)
+			continue;
+		line[40] = '\0';
+		if (!git_is_sha1(line))
+			continue;
+		name += 11;
+		k = strlen(name);
+		peeled = k > 3 && strcmp(name + k - 3, "^{}") == 0;
+		if (peeled)
+			name[k - 3] = '\0';
+		for (i = 0; i < n && strcmp(names[i], name) != 0; i++)
+			;
+		if (i == n) {
+			if (n == cap) {
+				char	**nn, (*ns)[41];
+
+				cap = cap ? cap * 2 : 16;
+				if (cap > 1000000 || (nn = reallocarray(names,
+				    cap, sizeof(*names))) == NULL)
+					goto nomem;
+				names = nn;
+				if ((ns = reallocarray(shas, cap,
+				    sizeof(*shas))) == NULL)
+					goto nomem;
+				shas = ns;
+			}
+			names[n++] = name;
+		} else if (!peeled)
+			continue;
+		memcpy(shas[i], line, 41);
+	}
+	for (i = 0; i < n; i++)
+		if (nodes_add(&l, new_gitobject(h, false, names[i], shas[i])) !=
+		    0)
+			goto nomem;
+	if ((h->value = new_objset(h, l.v, l.n)) == NULL)
+		goto nomem;
+	r = 0;
+	goto out;
+nomem:
+	r = hctx_fail(h, "java.lang.OutOfMemoryError", "getTags");
+out:
+	free(names);
+	free(shas);
+	free(l.v);
+	gitbuf_free(&out);
+	return r;
+}
+
+/* getTagNames(pattern): `git tag -l pattern` as a Set<String>. */
+static int
+rpc_tag_names(struct hctx *h, struct gitc *g, const char *pattern)
+{
+	struct gitbuf	 out = { 0 };
+	struct nodes	 l = { 0 };
+	const char	*argv[6];
+	char		*p, *line;
+	int		 argc = 1, r;
+
+	argv[argc++] = "tag";
+	argv[argc++] = "-l";
+	if (pattern != NULL)
+		argv[argc++] = pattern;
+	r = git_run(h, g, argv, argc, NULL, NULL, GIT_TIMEOUT_MIN, false,
+	    &out);
+	if (r < 0)
+		return -1;
+	if (r != 0) {
+		gitbuf_free(&out);
+		return hctx_fail(h, GIT_EXC, "Error retrieving tag names");
+	}
+	p = out.d;
+	r = 0;
+	while (r == 0 && (line = next_line(&p)) != NULL)
+		r = nodes_add(&l, hctx_string(h, line));
+	if (r != 0 || (h->value = new_objset(h, l.v, l.n)) == NULL)
+		r = hctx_fail(h, "java.lang.OutOfMemoryError", "getTagNames");
+	free(l.v);
+	gitbuf_free(&out);
+	return r;
+}
+
+/* LegacyCompatibleGitAPIImpl.extractBranchNameFromBranchSpec, malloc'ed. */
+char *
+git_branch_spec_name(const char *spec)
+{
+	const char	*p;
+	char		*r;
+
+	if (strncmp(spec, "remotes/", 8) == 0 ||
+	    strncmp(spec, "refs/remotes/", 13) == 0) {
+		p = strchr(spec + (spec[0] == 'r' && spec[1] == 'e' &&
+		    spec[2] == 'f' ? 13 : 8), '/');
+		if ((r = malloc(strlen(spec) + 16)) != NULL)
+			sprintf(r, "refs/heads/%s", p ? p + 1 : "");
+		return r;
+	}
+	if (strncmp(spec, "refs/heads/", 11) == 0 ||
+	    strncmp(spec, "refs/tags/", 10) == 0)
+		return strdup(spec);
+	p = strrchr(spec, '/');
+	return strdup(p ? p + 1 : spec);
+}
+
+/* CliGitAPIImpl.addCheckedRemoteUrl: no option-like or spaced URLs. */
+static int
+check_url(struct hctx *h, const char *url)
+{
+	if (url == NULL || url[0] == '-' || strpbrk(url, " \t\r\n") != NULL)
+		return hctx_fail(h, GIT_EXC, "Invalid remote URL: %s",
+		    url ? url : "null");
+	return 0;
+}
+
+/*
+ * The ls-remote family: getHeadRev(url), getHeadRev(url, branchSpec),
+ * getRemoteReferences(url, pattern, headsOnly, tagsOnly),
+ * getRemoteSymbolicReferences(url, pattern).  Run outside the workspace
+ * (CliGitAPIImpl passes no working directory) with url's credentials.
+ */
+static int
+rpc_ls_remote(struct hctx *h, struct gitc *g, const struct cmd_rpc *rpc)
+{
+	const char	*m = rpc->method;
+	struct gitbuf	 out = { 0 };
+	struct nodes	 keys = { 0 }, vals = { 0 };
+	struct jval_ctx	 ctx = { .doc = h->out };
+	const char	*argv[10];
+	char		*url, *pat = NULL, *branch = NULL, *tagref = NULL;
+	char		*p, *line, *name, *tab;
+	bool		 heads = false, tags = false, sym, one;
+	size_t		 i, k;
+	int		 argc = 1, r = -1;
+
+	sym = strcmp(m, "getRemoteSymbolicReferences") == 0;
+	one = strcmp(m, "getHeadRev") == 0 && rpc->nargs == 2;
+	url = node_str(rpc_arg(rpc, 0));
+	if (check_url(h, url) != 0)
+		goto out;
+	if (rpc->nargs >= 2)
+		pat = node_str(rpc_arg(rpc, 1));
+	if (strcmp(m, "getRemoteReferences") == 0 && rpc->nargs == 4) {
+		(void)jval_get_bool(rpc_arg(rpc, 2), &heads);
+		(void)jval_get_bool(rpc_arg(rpc, 3), &tags);
+	} else if (strcmp(m, "getHeadRev") == 0)
+		heads = true;
+	argv[argc++] = "ls-remote";
+	if (one) {
+		if (pat == NULL || (branch = git_branch_spec_name(pat)) == NULL) {
+			r = hctx_fail(h, GIT_EXC, "getHeadRev: no branch");
+			goto out;
+		}
+		heads = strncmp(branch, "refs/tags/", 10) != 0;
+	}
+	if (sym)
+		argv[argc++] = "--symref";
+	if (heads)
+		argv[argc++] = "-h";
+	if (tags)
+		argv[argc++] = "-t";
+	argv[argc++] = url;
+	if (one) {
+		if (!heads) {
+			/* JENKINS-23299: the commit a tag points to */
+			if ((tagref = malloc(strlen(branch) + 4)) == NULL)
+				goto nomem;
+			sprintf(tagref, "%s^{}", branch);
+			argv[argc++] = tagref;
+		} else
+			argv[argc++] = branch;
+	} else if (pat != NULL)
+		argv[argc++] = pat;
+	if (git_out(h, g, argv, argc, "/", url, &out) != 0)
+		goto out;
+	if (one) {
+		h->value = NULL;
+		if (out.len >= 40) {
+			out.d[40] = '\0';
+			if (git_is_sha1(out.d) &&
+			    (h->value = new_objectid(h, out.d)) == NULL)
+				goto nomem;
+		}
+		r = 0;
+		goto out;
+	}
+	p = out.d;
+	while ((line = next_line(&p)) != NULL) {
+		if (sym) {
+			/* "ref: <target>\t<name>" */
+			if (strncmp(line, "ref:", 4) != 0 ||
+			    (tab = strpbrk(line + 4, "\t")) == NULL)
+				continue;
+			*tab = '\0';
+			name = line + 4 + strspn(line + 4, " \t");
+			if (nodes_add(&keys, hctx_string(h, tab + 1)) != 0 ||
+			    nodes_add(&vals, hctx_string(h, name)) != 0)
+				goto nomem;
+			continue;
+		}
+		if (strlen(line) < 41) {
+			if (strcmp(m, "getHeadRev") == 0)
+				gitc_log(h, g, "Unexpected ls-remote output "
+				    "line '%s'", line);
+			continue;
+		}
+		name = line + 41;
+		line[40] = '\0';
+		if (!git_is_sha1(line))
+			continue;
+		k = strlen(name);
+		if (strncmp(name, "refs/tags", 9) == 0 && k > 3 &&
+		    strcmp(name + k - 3, "^{}") == 0) {
+			/* the peeled id replaces the tag's */
+			name[k - 3] = '\0';
+			for (i = 0; i < keys.n; i++) {
+				const char *s;
+				size_t	    sl;
+
+				if (jval_get_string(keys.v[i], &s, &sl) ==
+				    PROTO_OK && sl == k - 3 &&
+				    memcmp(s, name, sl) == 0)
+					break;
+			}
+			if (i < keys.n) {
+				if ((vals.v[i] = new_objectid(h, line)) == NULL)
+					goto nomem;
+				continue;
+			}
+		}
+		if (nodes_add(&keys, hctx_string(h, name)) != 0 ||
+		    nodes_add(&vals, new_objectid(h, line)) != 0)
+			goto nomem;
+	}
+	if ((h->value = jval_hashmap(&ctx, keys.v, vals.v,
+	    (uint32_t)keys.n)) == NULL)
+		goto nomem;
+	r = 0;
+	goto out;
+nomem:
+	r = hctx_fail(h, "java.lang.OutOfMemoryError", "%s", m);
+out:
+	free(keys.v);
+	free(vals.v);
+	free(url);
+	free(pat);
+	free(branch);
+	free(tagref);
+	gitbuf_free(&out);
+	return r;
+}
+
+/* CliGitAPIImpl.getDefaultRemote(def) into *res (malloc'ed). */
+static int
+default_remote(struct hctx *h, struct gitc *g, const char *def, char **res)
+{
+	struct gitbuf	 out = { 0 };
+	const char	*argv[4];
+	char		*p, *line, *first = NULL;
+
+	argv[1] = "remote";
+	if (git_out(h, g, argv, 2, NULL, NULL, &out) != 0)
+		return -1;
+	p = out.d;
+	*res = NULL;
+	/* def if it is a remote, else the first one */
+	while ((line = next_line(&p)) != NULL) {
+		if (def != NULL && strcmp(line, def) == 0) {
+			first = line;
+			break;
+		}
+		if (first == NULL)
+			first = line;
+	}
+	if (first != NULL)
+		*res = strdup(first);
+	gitbuf_free(&out);
+	if (first == NULL)
+		return hctx_fail(h, GIT_EXC, "No remotes found!");
+	if (*res == NULL)
+		return hctx_fail(h, "java.lang.OutOfMemoryError", "remote");
+	return 0;
+}
+
+/* `git config [-f .gitmodules] --get key` first line, or NULL. */
+static char *
+config_get(struct hctx *h, struct gitc *g, const char *file, const char *key,
+    const char *cwd)
+{
+	struct gitbuf	 out = { 0 };
+	const char	*argv[8];
+	char		*r = NULL;
+	int		 argc = 1;
+
+	argv[argc++] = "config";
+	if (file != NULL) {
+		argv[argc++] = "-f";
+		argv[argc++] = file;
+	}
+	argv[argc++] = "--get";
+	argv[argc++] = key;
+	if (git_run(h, g, argv, argc, cwd, NULL, GIT_TIMEOUT_MIN, false,
+	    &out) == 0 && out.d != NULL) {
+		out.d[strcspn(out.d, "\r\n")] = '\0';
+		r = strdup(out.d);
+	}
+	gitbuf_free(&out);
+	return r;
+}
+
+/* CliGitAPIImpl.isBareRepository(dir); 1, 0, or -1 (git failed). */
+static int
+is_bare_repo(struct hctx *h, struct gitc *g, const char *dir)
+{
+	struct gitbuf	 out = { 0 };
+	const char	*argv[6];
+	char		 opt[PATH_MAX + 16];
+	int		 r;
+
+	snprintf(opt, sizeof(opt), "--git-dir=%s", dir);
+	argv[1] = opt;
+	argv[2] = "rev-parse";
+	argv[3] = "--is-bare-repository";
+	r = git_run(h, g, argv, 4, "/", NULL, GIT_TIMEOUT_MIN, false, &out);
+	if (r != 0 || out.d == NULL) {
+		gitbuf_free(&out);
+		return -1;
+	}
+	out.d[strcspn(out.d, "\r\n")] = '\0';
+	r = strcmp(out.d, "false") != 0;
+	gitbuf_free(&out);
+	return r;
+}
+
+/*
+ * CliGitAPIImpl.fixSubmoduleUrls: when the superproject's remote is a
+ * local non-bare repository, point each submodule of HEAD at the copy
+ * inside it.  Nothing for bare or non-local remotes.
+ */
+static int
+fix_submodule_urls(struct hctx *h, struct gitc *g, const char *remote)
+{
+	struct gitbuf	 out = { 0 };
+	const char	*argv[8], *path;
+	char		 key[512], *url, *p, *line, *file, sub[PATH_MAX * 2];
+	char		 cand[PATH_MAX + 8], gd[PATH_MAX + 32];
+	bool		 bare = true;
+	size_t		 k;
+	int		 b;
+
+	snprintf(key, sizeof(key), "remote.%s.url", remote);
+	if ((url = config_get(h, g, NULL, key, NULL)) == NULL) {
+		if (h->exc_class != NULL)
+			return -1;
+		return hctx_fail(h, GIT_EXC, "remote.%s.url not defined in "
+		    "workspace", remote);
+	}
+	k = strlen(url);
+	if (k >= 5 && strcmp(url + k - 5, "/.git") == 0) {
+		url[k - 5] = '\0';
+		bare = false;
+	}
+	if (strncmp(url, "file:///", 8) == 0)
+		path = url + 7;
+	else if (strstr(url, "://") == NULL && strchr(url, ':') == NULL)
+		path = url;
+	else
+		path = NULL;		/* not local: keep the default */
+	if (path != NULL) {
+		if ((b = is_bare_repo(h, g, path)) < 0) {
+			snprintf(cand, sizeof(cand), "%s/.git", path);
+			b = is_bare_repo(h, g, cand);
+		}
+		if (b >= 0)
+			bare = b == 1;
+	} else if (strstr(url, "://") == NULL) {
+		/* scp-like: java.net.URI cannot parse it, nothing to do */
+		free(url);
+		return 0;
+	} else
+		path = strchr(strstr(url, "://") + 3, '/');
+	if (h->exc_class != NULL) {
+		free(url);
+		return -1;
+	}
+	if (!bare && path != NULL) {
+		argv[1] = "ls-tree";
+		argv[2] = "-r";
+		argv[3] = "HEAD";
+		/* failures (no HEAD yet) are ignored, as CliGitAPIImpl does */
+		if (git_run(h, g, argv, 4, NULL, NULL, GIT_TIMEOUT_MIN, false,
+		    &out) == 0) {
+			p = out.d;
+			while ((line = next_line(&p)) != NULL) {
+				if (strncmp(line, "160000 ", 7) != 0 ||
+				    (file = strchr(line, '\t')) == NULL)
+					continue;
+				file++;
+				snprintf(sub, sizeof(sub), "%s/%s", path, file);
+				snprintf(key, sizeof(key), "submodule.%s.url",
+				    file);
+				if (git_simple(h, g, NULL, "config", key, sub,
+				    NULL) != 0)
+					break;
+				snprintf(cand, sizeof(cand), "%s/%s/.git",
+				    g->dir, file);
+				if (access(cand, F_OK) == 0) {
+					snprintf(gd, sizeof(gd),
+					    "--git-dir=%s", cand);
+					if (git_simple(h, g, NULL, gd, "config",
+					    "remote.origin.url", sub, NULL) !=
+					    0)
+						break;
+				}
+			}
+		}
+		gitbuf_free(&out);
+	}
+	free(url);
+	return h->exc_class != NULL ? -1 : 0;
+}
+
+/*
+ * setupSubmoduleUrls(Revision, TaskListener) / (String, TaskListener):
+ * the remote from the revision's first "remote/branch" name, else the
+ * default remote; then `submodule init`, `submodule sync` and
+ * fixSubmoduleUrls.
+ */
+static int
+rpc_setup_submodule_urls(struct hctx *h, struct gitc *g,
+    const struct cmd_rpc *rpc)
+{
+	const struct jser_node	*a = rpc_arg(rpc, 0);
+	struct jser_node	*br = NULL, **items;
+	uint32_t		 n, i;
+	char			*remote = NULL, *name, *slash;
+	int			 r;
+
+	if (a != NULL && a->type == JSER_STRING)
+		remote = node_str(a);
+	else if (a != NULL && jser_field_ref(a, "branches", &br) == PROTO_OK &&
+	    br != NULL && (jval_list_items(h->out, br, &items, &n) ==
+	    PROTO_OK || jval_set_items(h->out, br, &items, &n) == PROTO_OK)) {
+		for (i = 0; i < n && remote == NULL; i++) {
+			if ((name = field_str(items[i], "name")) == NULL)
+				continue;
+			if ((slash = strchr(name, '/')) != NULL) {
+				*slash = '\0';
+				if (default_remote(h, g, name, &remote) != 0) {
+					free(name);
+					return -1;
+				}
+			}
+			free(name);
+		}
+	}
+	if (remote == NULL && default_remote(h, g, "origin", &remote) != 0)
+		return -1;
+	h->value = NULL;
+	r = git_simple(h, g, NULL, "submodule", "init", NULL);
+	if (r == 0)
+		r = git_simple(h, g, NULL, "submodule", "sync", NULL);
+	if (r == 0)
+		r = fix_submodule_urls(h, g, remote);
+	free(remote);
+	return r;
+}
+
+/* submoduleClean(recursive): foreach reset --hard, then clean -fdx. */
+static int
+rpc_submodule_clean(struct hctx *h, struct gitc *g, bool recursive)
+{
+	h->value = NULL;
+	if (git_simple(h, g, NULL, "submodule", "foreach", "--recursive",
+	    "git reset --hard", NULL) != 0)
+		return -1;
+	if (recursive)
+		return git_simple(h, g, NULL, "submodule", "foreach",
+		    "--recursive", "git clean -fdx", NULL);
+	return git_simple(h, g, NULL, "submodule", "foreach",
+	    "git clean -fdx", NULL);
+}
+
+/* The result of `git config --get`-like string lookups. */
+static int
+rpc_string_result(struct hctx *h, char *s)
+{
+	if (h->exc_class != NULL) {
+		free(s);
+		return -1;
+	}
+	h->value = NULL;
+	if (s != NULL && (h->value = hctx_string(h, s)) == NULL) {
+		free(s);
+		return hctx_fail(h, "java.lang.OutOfMemoryError", "string");
+	}
+	free(s);
+	return 0;
+}
+
+/*
+ * withRepository callbacks that only edit the repository configuration,
+ * served without JGit: git plugin's GitHooksConfiguration sends
+ * DisableHooks (core.hooksPath = /dev/null) or UnsetHooks (unset it
+ * unless set to something else) on every checkout.  1 if cb is neither.
+ */
+static int
+rpc_hooks(struct hctx *h, struct gitc *g, const struct jser_node *cb)
+{
+	const char	*cls = cb != NULL ? jser_class_name(cb) : NULL;
+	const char	*argv[6];
+	char		*val;
+	int		 r;
+
+	if (cls == NULL)
+		return 1;
+	h->value = NULL;
+	if (strcmp(cls, "jenkins.plugins.git.DisableHooks") == 0)
+		return git_simple(h, g, NULL, "config", "core.hooksPath",
+		    "/dev/null", NULL);
+	if (strcmp(cls, "jenkins.plugins.git.UnsetHooks") != 0)
+		return 1;
+	val = config_get(h, g, NULL, "core.hooksPath", NULL);
+	if (h->exc_class != NULL) {
+		free(val);
+		return -1;
+	}
+	if (val != NULL && *val != '\0' && strcmp(val, "/dev/null") != 0 &&
+	    strcmp(val, "NUL:") != 0) {
+		log_info("git: core.hooksPath explicitly set to %.200s and "
+		    "will be left intact on %.200s", val, g->dir);
+		free(val);
+		return 0;
+	}
+	free(val);
+	argv[1] = "config";
+	argv[2] = "--unset";
+	argv[3] = "core.hooksPath";
+	/* 5: it was not set */
+	r = git_run(h, g, argv, 4, NULL, NULL, GIT_TIMEOUT_MIN, false, NULL);
+	if (r < 0)
+		return -1;
+	if (r != 0 && r != 5)
+		return hctx_fail(h, "java.io.IOException", "cannot unset "
+		    "core.hooksPath (git config status %d)", r);
+	return 0;
+}
+
+/*
+ * showRevision([from,] to[, useRawOutput]) (GitSCM.isRevExcluded when
+ * polling with exclusions): `git log --full-history --no-abbrev
+ * --format=raw -M -m [--raw] from..to | -1 to` as an ArrayList of its
+ * lines (String.split("\\n"): trailing empty lines dropped).
+ */
+static int
+rpc_show_revision(struct hctx *h, struct gitc *g, const struct cmd_rpc *rpc)
+{
+	struct gitbuf	 out = { 0 };
+	struct nodes	 l = { 0 };
+	struct jval_ctx	 ctx = { .doc = h->out };
+	const char	*argv[12];
+	char		 from[41], to[41], range[90], *p, *e;
+	bool		 raw = true, has_from;
+	int		 argc = 1, r;
+
+	if (rpc->nargs == 1)
+		has_from = false, r = git_objectid_hex(rpc_arg(rpc, 0), to);
+	else {
+		has_from = rpc_arg(rpc, 0) != NULL;
+		r = git_objectid_hex(rpc_arg(rpc, 1), to);
+		if (r == 0 && has_from)
+			r = git_objectid_hex(rpc_arg(rpc, 0), from);
+		if (rpc->nargs == 3 && rpc_arg(rpc, 2) != NULL)
+			(void)jval_get_bool(rpc_arg(rpc, 2), &raw);
+	}
+	if (r != 0)
+		return hctx_fail(h, GIT_EXC, "showRevision: not an ObjectId");
+	argv[argc++] = "log";
+	argv[argc++] = "--full-history";
+	argv[argc++] = "--no-abbrev";
+	argv[argc++] = "--format=raw";
+	argv[argc++] = "-M";
+	argv[argc++] = "-m";
+	if (raw)
+		argv[argc++] = "--raw";
+	if (has_from) {
+		snprintf(range, sizeof(range), "%s..%s", from, to);
+		argv[argc++] = range;
+	} else {
+		argv[argc++] = "-1";
+		argv[argc++] = to;
+	}
+	if (git_out(h, g, argv, argc, NULL, NULL, &out) != 0)
+		return -1;
+	while (out.len > 0 && out.d[out.len - 1] == '\n')
+		out.d[--out.len] = '\0';
+	r = 0;
+	for (p = out.d; r == 0 && p != NULL; p = e ? e + 1 : NULL) {
+		if ((e = strchr(p, '\n')) != NULL)
+			*e = '\0';
+		r = nodes_add(&l, hctx_string(h, p));
+	}
+	if (r != 0 || (h->value = jval_arraylist(&ctx, l.v, (uint32_t)l.n)) ==
+	    NULL)
+		r = hctx_fail(h, "java.lang.OutOfMemoryError", "showRevision");
+	free(l.v);
+	gitbuf_free(&out);
+	return r;
+}
+
+/* The branch-and-submodule surface; 1 if m is not one of these. */
+static int
+git_rpc_more(struct hctx *h, struct gitc *g, const struct cmd_rpc *rpc)
+{
+	const char	*m = rpc->method;
+	char		*a0, *a1, *s, key[512];
+	bool		 b = true;
+	int		 r;
+
+	if (strcmp(m, "getBranches") == 0 || strcmp(m, "getRemoteBranches") ==
+	    0)
+		return rpc_branches(h, g, m, NULL, true);
+	if (strcmp(m, "getBranchesContaining") == 0 && rpc->nargs >= 1) {
+		if (rpc->nargs == 2)
+			(void)jval_get_bool(rpc_arg(rpc, 1), &b);
+		if ((a0 = node_str(rpc_arg(rpc, 0))) == NULL)
+			return hctx_fail(h, GIT_EXC, "%s: null revision", m);
+		r = rpc_branches(h, g, m, a0, b);
+		free(a0);
+		return r;
+	}
+	if (strcmp(m, "showRevision") == 0 && rpc->nargs >= 1 &&
+	    rpc->nargs <= 3)
+		return rpc_show_revision(h, g, rpc);
+	if (strcmp(m, "getTags") == 0 && rpc->nargs == 0)
+		return rpc_tags(h, g);
+	if (strcmp(m, "getTagNames") == 0 && rpc->nargs == 1) {
+		a0 = node_str(rpc_arg(rpc, 0));
+		r = rpc_tag_names(h, g, a0);
+		free(a0);
+		return r;
+	}
+	if ((strcmp(m, "getHeadRev") == 0 && (rpc->nargs == 1 ||
+	    rpc->nargs == 2)) || (strcmp(m, "getRemoteReferences") == 0 &&
+	    rpc->nargs == 4) || (strcmp(m, "getRemoteSymbolicReferences") ==
+	    0 && rpc->nargs == 2))
+		return rpc_ls_remote(h, g, rpc);
+	if (strcmp(m, "getDefaultRemote") == 0 && rpc->nargs <= 1) {
+		a0 = rpc->nargs ? node_str(rpc_arg(rpc, 0)) : NULL;
+		r = default_remote(h, g, a0 ? a0 : "origin", &s);
+		free(a0);
+		return r != 0 ? -1 : rpc_string_result(h, s);
+	}
+	if (strcmp(m, "isBareRepository") == 0 && rpc->nargs == 1) {
+		a0 = node_str(rpc_arg(rpc, 0));
+		if (a0 != NULL && *a0 != '\0')
+			r = is_bare_repo(h, g, a0);
+		else {
+			char	 p[PATH_MAX + 8];
+
+			snprintf(p, sizeof(p), "%s/.git", g->dir);
+			r = is_bare_repo(h, g, is_dir(p) ? p : g->dir);
+		}
+		free(a0);
+		if (h->exc_class != NULL)
+			return -1;
+		if (r < 0)
+			return hctx_fail(h, GIT_EXC, "No output from bare "
+			    "repository check");
+		h->value = cmd_new_boolean(h->out, r == 1);
+		return h->value ? 0 : -1;
+	}
+	if (strcmp(m, "submoduleInit") == 0 || strcmp(m, "submoduleSync") ==
+	    0) {
+		h->value = NULL;
+		return git_simple(h, g, NULL, "submodule", m[9] == 'I' ?
+		    "init" : "sync", NULL);
+	}
+	if (strcmp(m, "submoduleClean") == 0 && rpc->nargs == 1) {
+		(void)jval_get_bool(rpc_arg(rpc, 0), &b);
+		return rpc_submodule_clean(h, g, b);
+	}
+	if (strcmp(m, "setupSubmoduleUrls") == 0 && rpc->nargs == 2)
+		return rpc_setup_submodule_urls(h, g, rpc);
+	if (strcmp(m, "fixSubmoduleUrls") == 0 && rpc->nargs == 2) {
+		if ((a0 = node_str(rpc_arg(rpc, 0))) == NULL)
+			return hctx_fail(h, GIT_EXC, "%s: null remote", m);
+		h->value = NULL;
+		r = fix_submodule_urls(h, g, a0);
+		free(a0);
+		return r;
+	}
+	if (strcmp(m, "getSubmoduleUrl") == 0 && rpc->nargs == 1) {
+		if ((a0 = node_str(rpc_arg(rpc, 0))) == NULL)
+			return hctx_fail(h, GIT_EXC, "%s: null name", m);
+		snprintf(key, sizeof(key), "submodule.%s.url", a0);
+		free(a0);
+		if ((s = config_get(h, g, NULL, key, NULL)) == NULL &&
+		    h->exc_class == NULL)
+			return hctx_fail(h, GIT_EXC, "Command \"git config "
+			    "--get %s\" returned status code 1", key);
+		return rpc_string_result(h, s);
+	}
+	if (strcmp(m, "setSubmoduleUrl") == 0 && rpc->nargs == 2) {
+		a0 = node_str(rpc_arg(rpc, 0));
+		a1 = node_str(rpc_arg(rpc, 1));
+		if (a0 == NULL || a1 == NULL)
+			r = hctx_fail(h, GIT_EXC, "%s: null argument", m);
+		else {
+			snprintf(key, sizeof(key), "submodule.%s.url", a0);
+			r = git_simple(h, g, NULL, "config", key, a1, NULL);
+		}
+		free(a0);
+		free(a1);
+		h->value = NULL;
+		return r;
+	}
+	return 1;
+}
+
 static int git_builder(struct hctx *, struct gitc *,
     const struct jser_node *);
 
@@ -1278,6 +2254,11 @@ git_rpc(struct hctx *h, void *obj, const struct cmd_rpc *rpc)
 		h->value = cmd_new_boolean(h->out, access(p, F_OK) == 0);
 		return h->value ? 0 : -1;
 	}
+	if ((r = git_rpc_more(h, g, rpc)) != 1)
+		return r;
+	if (strcmp(m, "withRepository") == 0 && rpc->nargs == 1 &&
+	    (r = rpc_hooks(h, g, rpc_arg(rpc, 0))) != 1)
+		return r;
 	if (strcmp(m, "withRepository") == 0)
 		/* Declares IOException: GitSCM's printCommitMessageToLog
 		 * catches it and the checkout goes on. */
@@ -1315,6 +2296,14 @@ struct gitcmd {
 	char		*ff_mode;	/* GitPluginFastForwardMode name */
 	char		*message;
 	bool		 squash, no_commit;
+	/* SubmoduleUpdateCommand ("ref" above is its reference path) */
+	bool		 recursive, remote_tracking, parent_creds;
+	int		 threads;
+	char		*usebranch[16][2];	/* submodule, branch */
+	int		 nusebranch;
+	/* CheckoutCommand LFS */
+	char		*lfs_remote;
+	struct gitcred	*lfs_cred;
 };
 
 static void
@@ -1337,6 +2326,12 @@ gitcmd_free(struct gitcmd *c)
 	free(c->strategy);
 	free(c->ff_mode);
 	free(c->message);
+	for (i = 0; i < c->nusebranch; i++) {
+		free(c->usebranch[i][0]);
+		free(c->usebranch[i][1]);
+	}
+	free(c->lfs_remote);
+	gitcred_free(c->lfs_cred);
 }
 
 /* Apply one Invocation; 0, or -1 after hctx_fail(). */
@@ -1387,14 +2382,47 @@ gitcmd_apply(struct hctx *h, struct gitcmd *c, const char *m,
 		c->no_checkout = true;
 		return 0;
 	}
-	if (strcmp(m, "progress") == 0 || strcmp(m, "lfsRemote") == 0 ||
-	    strcmp(m, "lfsCredentials") == 0 || strcmp(m, "honorRefspec") ==
-	    0) {
-		/* progress is always on; LFS: see below */
-		if (m[0] == 'l' && a != NULL && strcmp(m, "lfsRemote") == 0)
+	if (strcmp(m, "progress") == 0 || strcmp(m, "honorRefspec") == 0)
+		return 0;	/* progress is always on */
+	if (strcmp(m, "lfsRemote") == 0) {
+		free(c->lfs_remote);
+		c->lfs_remote = node_str(a);
+		return 0;
+	}
+	if (strcmp(m, "lfsCredentials") == 0) {
+		gitcred_free(c->lfs_cred);
+		c->lfs_cred = NULL;
+		if (a != NULL && (c->lfs_cred = cred_parse(a)) == NULL)
 			return hctx_fail(h, GIT_UNSUP, "CheckoutCommand."
-			    "lfsRemote (Git LFS) is not supported by jnagent; "
-			    "workaround: %s", GIT_WORKAROUND);
+			    "lfsCredentials: this credential type is not "
+			    "supported by jnagent (use username/password or "
+			    "an SSH private key)");
+		return 0;
+	}
+	if (strcmp(m, "recursive") == 0 || strcmp(m, "remoteTracking") == 0 ||
+	    strcmp(m, "parentCredentials") == 0) {
+		if (jval_get_bool(a, &bv) != PROTO_OK)
+			return hctx_fail(h, GIT_EXC, "%s: not a boolean", m);
+		if (m[0] == 'p')
+			c->parent_creds = bv;
+		else if (m[2] == 'c')
+			c->recursive = bv;
+		else
+			c->remote_tracking = bv;
+		return 0;
+	}
+	if (strcmp(m, "threads") == 0) {
+		c->threads = jval_get_int(a, &iv) == PROTO_OK ? (int)iv : 1;
+		return 0;
+	}
+	if (strcmp(m, "useBranch") == 0 && nargs == 2) {
+		if (c->nusebranch >= 16)
+			return hctx_fail(h, GIT_EXC, "useBranch: too many");
+		c->usebranch[c->nusebranch][0] = node_str(args[0]);
+		c->usebranch[c->nusebranch][1] = node_str(args[1]);
+		if (c->usebranch[c->nusebranch++][0] == NULL ||
+		    c->usebranch[c->nusebranch - 1][1] == NULL)
+			return hctx_fail(h, GIT_EXC, "useBranch: null");
 		return 0;
 	}
 	if (strcmp(m, "sparseCheckoutPaths") == 0) {
@@ -1654,6 +2682,64 @@ run_clone(struct hctx *h, struct gitc *g, struct gitcmd *c)
 	return 0;
 }
 
+/* setLfsFetchOption: an empty or match-all value unsets key (status 5:
+ * it was not set). */
+static int
+lfs_fetch_option(struct hctx *h, struct gitc *g, const char *key,
+    const char *value)
+{
+	const char	*argv[6];
+	int		 r;
+
+	if (*value != '\0' && strcmp(value, "/*") != 0)
+		return git_simple(h, g, NULL, "config", key, value, NULL);
+	argv[1] = "config";
+	argv[2] = "--unset";
+	argv[3] = key;
+	r = git_run(h, g, argv, 4, NULL, NULL, GIT_TIMEOUT_MIN, false, NULL);
+	if (r < 0)
+		return -1;
+	if (r != 0 && r != 5)
+		return hctx_fail(h, GIT_EXC, "Command \"git config --unset %s\" "
+		    "returned status code %d", key, r);
+	return 0;
+}
+
+/*
+ * With lfsRemote, the sparse paths also select what `git lfs pull`
+ * fetches: lfs.fetchinclude (paths) and lfs.fetchexclude ("!" paths);
+ * both unset when a path holds a comma (git-lfs cannot quote it).
+ */
+static int
+lfs_fetch_paths(struct hctx *h, struct gitc *g, const char *const *paths,
+    int np)
+{
+	struct gitbuf	 inc = { 0 }, exc = { 0 };
+	bool		 comma = false;
+	int		 i, r = 0;
+
+	for (i = 0; i < np; i++)
+		if (strchr(paths[i], ',') != NULL)
+			comma = true;
+	for (i = 0; i < np && !comma && r == 0; i++) {
+		struct gitbuf	*b = paths[i][0] == '!' ? &exc : &inc;
+		const char	*x = paths[i] + (paths[i][0] == '!');
+
+		if ((b->len > 0 && gitbuf_add(b, ",", 1) != 0) ||
+		    gitbuf_add(b, x, strlen(x)) != 0)
+			r = -1;
+	}
+	if (r != 0)
+		r = hctx_fail(h, "java.lang.OutOfMemoryError", "lfs paths");
+	else if (lfs_fetch_option(h, g, "lfs.fetchinclude",
+	    inc.d ? inc.d : "") != 0 || lfs_fetch_option(h, g,
+	    "lfs.fetchexclude", exc.d ? exc.d : "") != 0)
+		r = -1;
+	gitbuf_free(&inc);
+	gitbuf_free(&exc);
+	return r;
+}
+
 /* CliGitAPIImpl.sparseCheckout(): 0 or -1. */
 static int
 run_sparse(struct hctx *h, struct gitc *g, struct gitcmd *c)
@@ -1703,6 +2789,8 @@ run_sparse(struct hctx *h, struct gitc *g, struct gitcmd *c)
 	if (fclose(f) != 0)
 		return hctx_fail(h, GIT_EXC, "Could not write sparse checkout "
 		    "file %s", p);
+	if (c->lfs_remote != NULL && lfs_fetch_paths(h, g, paths, np) != 0)
+		return -1;
 	argv[1] = "read-tree";
 	argv[2] = "-mu";
 	argv[3] = "HEAD";
@@ -1722,9 +2810,9 @@ run_sparse(struct hctx *h, struct gitc *g, struct gitcmd *c)
 	return 0;
 }
 
-/* CliGitAPIImpl's CheckoutCommand. */
+/* CliGitAPIImpl's CheckoutCommand, without LFS. */
 static int
-run_checkout(struct hctx *h, struct gitc *g, struct gitcmd *c)
+run_checkout_git(struct hctx *h, struct gitc *g, struct gitcmd *c)
 {
 	const char	*argv[8];
 	char		 ref[300];
@@ -1759,24 +2847,229 @@ run_checkout(struct hctx *h, struct gitc *g, struct gitcmd *c)
 	    NULL);
 }
 
-/* A ProxyWriter command (Chunk with text, or EOF) to the writer oid. */
+/*
+ * CheckoutCommand: with lfsRemote, the checkout runs with
+ * GIT_LFS_SKIP_SMUDGE=1, then `git lfs pull <remote>` with lfsCredentials
+ * (else the remote URL's credential, else the default one).
+ */
 static int
-send_writer(struct hctx *h, int32_t oid, const char *text, size_t len,
-    bool eof)
+run_checkout(struct hctx *h, struct gitc *g, struct gitcmd *c)
 {
+	const char	*argv[6];
+	char		 key[512], *url;
+	int		 r;
+
+	if (c->lfs_remote == NULL)
+		return run_checkout_git(h, g, c);
+	if (c->lfs_remote[0] == '-' || strchr(c->lfs_remote, '/') != NULL)
+		return hctx_fail(h, GIT_EXC, "Invalid LFS remote %s",
+		    c->lfs_remote);
+	tls_lfs_skip = true;
+	r = run_checkout_git(h, g, c);
+	tls_lfs_skip = false;
+	if (r != 0)
+		return -1;
+	snprintf(key, sizeof(key), "remote.%s.url", c->lfs_remote);
+	if ((url = config_get(h, g, NULL, key, NULL)) == NULL) {
+		if (h->exc_class != NULL)
+			return -1;
+		return hctx_fail(h, GIT_EXC, "Invalid URL null (remote %s has "
+		    "no URL)", c->lfs_remote);
+	}
+	argv[1] = "lfs";
+	argv[2] = "pull";
+	argv[3] = c->lfs_remote;
+	tls_cred = c->lfs_cred;
+	r = git_run(h, g, argv, 4, NULL, url, c->timeout, true, NULL);
+	tls_cred = NULL;
+	free(url);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * CliGitAPIImpl's SubmoduleUpdateCommand: `submodule init`, then for
+ * each submodule named in .gitmodules `git submodule update [--init
+ * --recursive] [--remote] [--reference ref] [--depth=N] <path>` with the
+ * credential of the submodule's URL (parentCredentials: of the default
+ * remote's URL).  The modules are updated one after the other (threads
+ * only bounds git-client's parallelism; the result is the same).
+ */
+static int
+run_submodule_update(struct hctx *h, struct gitc *g, struct gitcmd *c)
+{
+	struct gitbuf	 out = { 0 };
+	const char	*argv[GIT_MAX_ARGS + 2], *cargv[8];
+	char		 key[512], depth[32], *p, *line, *name, *end, *url;
+	char		*path, *remote = NULL, *purl = NULL, rp[PATH_MAX + 64];
+	struct stat	 st;
+	int		 argc = 1, i, r;
+
+	if (git_simple(h, g, NULL, "submodule", "init", NULL) != 0)
+		return -1;
+	argv[argc++] = "submodule";
+	argv[argc++] = "update";
+	if (c->recursive) {
+		argv[argc++] = "--init";
+		argv[argc++] = "--recursive";
+	}
+	if (c->remote_tracking) {
+		argv[argc++] = "--remote";
+		for (i = 0; i < c->nusebranch; i++) {
+			snprintf(key, sizeof(key), "submodule.%s.branch",
+			    c->usebranch[i][0]);
+			if (git_simple(h, g, NULL, "config", "-f",
+			    ".gitmodules", key, c->usebranch[i][1], NULL) != 0)
+				return -1;
+		}
+	}
+	if (c->ref != NULL && *c->ref != '\0') {
+		if (stat(c->ref, &st) != 0)
+			gitc_log(h, g, "[WARNING] Reference path does not "
+			    "exist: %s", c->ref);
+		else if (!S_ISDIR(st.st_mode))
+			gitc_log(h, g, "[WARNING] Reference path is not a "
+			    "directory: %s", c->ref);
+		else {
+			argv[argc++] = "--reference";
+			argv[argc++] = c->ref;
+		}
+	}
+	if (c->shallow) {
+		snprintf(depth, sizeof(depth), "--depth=%d",
+		    c->depth > 0 ? c->depth : 1);
+		argv[argc++] = depth;
+	}
+	cargv[1] = "config";
+	cargv[2] = "-f";
+	cargv[3] = ".gitmodules";
+	cargv[4] = "--get-regexp";
+	cargv[5] = "^submodule\\.(.+)\\.url";
+	r = git_run(h, g, cargv, 6, NULL, NULL, GIT_TIMEOUT_MIN, false, &out);
+	if (r < 0)
+		return -1;
+	if (r != 0) {
+		gitc_log(h, g, "ERROR: No submodules found.");
+		gitbuf_free(&out);
+		return 0;
+	}
+	if (c->parent_creds) {
+		if (default_remote(h, g, "origin", &remote) != 0)
+			goto fail;
+		snprintf(key, sizeof(key), "remote.%s.url", remote);
+		purl = config_get(h, g, NULL, key, NULL);
+		if (h->exc_class != NULL)
+			goto fail;
+	}
+	p = out.d;
+	r = 0;
+	while (r == 0 && (line = next_line(&p)) != NULL) {
+		/* "submodule.<name>.url <url>" */
+		if (strncmp(line, "submodule.", 10) != 0 ||
+		    (end = strrchr(line, ' ')) == NULL || end - line < 15 ||
+		    strncmp(end - 4, ".url", 4) != 0)
+			continue;
+		name = line + 10;
+		end[-4] = '\0';
+		snprintf(key, sizeof(key), "submodule.%s.url", name);
+		url = config_get(h, g, NULL, key, NULL);
+		snprintf(key, sizeof(key), "submodule.%s.path", name);
+		path = config_get(h, g, ".gitmodules", key, NULL);
+		if (h->exc_class != NULL) {
+			free(url);
+			free(path);
+			goto fail;
+		}
+		if (url == NULL || path == NULL || path[0] == '-') {
+			free(url);
+			free(path);
+			r = hctx_fail(h, GIT_EXC, "Invalid repository for %s",
+			    name);
+			break;
+		}
+		snprintf(rp, sizeof(rp), "%s", path);
+		argv[argc] = rp;
+		r = git_run(h, g, argv, argc + 1, NULL, c->parent_creds &&
+		    purl != NULL ? purl : url, c->timeout, true, NULL) == 0 ?
+		    0 : -1;
+		free(url);
+		free(path);
+	}
+	gitbuf_free(&out);
+	free(remote);
+	free(purl);
+	return r;
+fail:
+	gitbuf_free(&out);
+	free(remote);
+	free(purl);
+	return -1;
+}
+
+/* A ProxyWriter command (Chunk with text, or EOF) to the writer oid. */
+struct writer_cmd {
+	int32_t		 oid;
+	const uint8_t	*u16;		/* UTF-16BE chars, NULL for EOF */
+	size_t		 n;		/* bytes in u16 */
+};
+
+/* Encode a ProxyWriter$Chunk / $EOF for I/O id io (channel_send_io). */
+static int
+writer_enc(void *arg, int32_t io, struct wbuf *w)
+{
+	const struct writer_cmd	*wc = arg;
 	struct jser_doc		*doc;
-	struct jser_node	*cmd, *d, *o, *arr = NULL;
-	struct wbuf		 w;
-	uint8_t			*u16 = NULL;
-	size_t			 i, n = 0;
+	struct jser_node	*cmd, *d, *o, *ad, *arr = NULL;
+	bool			 eof = wc->u16 == NULL;
 	int			 r = -1;
 
 	if ((doc = jser_doc_new()) == NULL)
 		return -1;
+	if ((cmd = jser_new_desc(doc, "hudson.remoting.Command", 1,
+	    SC_SERIALIZABLE, NULL)) == NULL || jser_desc_add_field(doc, cmd,
+	    'L', "createdAt", "Ljava/lang/Exception;") != PROTO_OK ||
+	    (d = jser_new_desc(doc, eof ? "hudson.remoting.ProxyWriter$EOF" :
+	    "hudson.remoting.ProxyWriter$Chunk", 1, SC_SERIALIZABLE, cmd)) ==
+	    NULL || jser_desc_add_field(doc, d, 'I', "ioId", NULL) !=
+	    PROTO_OK || jser_desc_add_field(doc, d, 'I', "oid", NULL) !=
+	    PROTO_OK)
+		goto out;
+	if (!eof && (jser_desc_add_field(doc, d, '[', "buf", "[C") !=
+	    PROTO_OK || (ad = jser_new_desc(doc, "[C",
+	    -5753798564021173076LL, SC_SERIALIZABLE, NULL)) == NULL ||
+	    (arr = jser_new_array(doc, ad, (uint32_t)(wc->n / 2),
+	    wc->u16)) == NULL))
+		goto out;
+	if ((o = jser_new_object(doc, d)) == NULL ||
+	    jser_set_prim(o, "ioId", (uint32_t)io) != PROTO_OK ||
+	    jser_set_prim(o, "oid", (uint32_t)wc->oid) != PROTO_OK ||
+	    (!eof && jser_set_ref(o, "buf", arr) != PROTO_OK) ||
+	    jser_doc_add(doc, o) != PROTO_OK)
+		goto out;
+	if (jser_encode(doc, w) == PROTO_OK)
+		r = 0;
+out:
+	jser_doc_free(doc);
+	return r;
+}
+
+/*
+ * Send text (or the EOF) to the controller Writer oid as ProxyWriter
+ * does: each command takes the next I/O id of the channel, so it is
+ * ordered with the build log's chunks and before our Response.
+ */
+static int
+send_writer(struct hctx *h, int32_t oid, const char *text, size_t len,
+    bool eof)
+{
+	struct writer_cmd	 wc = { .oid = oid };
+	uint8_t			*u16 = NULL;
+	size_t			 i, n = 0;
+	int			 r;
+
 	if (!eof) {
 		/* UTF-8 to UTF-16BE chars (BMP + surrogates). */
 		if ((u16 = malloc(len * 4 + 4)) == NULL)
-			goto out;
+			return -1;
 		for (i = 0; i < len; ) {
 			uint8_t	 b = (uint8_t)text[i++];
 			uint32_t cp;
@@ -1812,38 +3105,11 @@ send_writer(struct hctx *h, int32_t oid, const char *text, size_t len,
 			u16[n++] = (uint8_t)(cp >> 8);
 			u16[n++] = (uint8_t)cp;
 		}
+		wc.u16 = u16;
+		wc.n = n;
 	}
-	if ((cmd = jser_new_desc(doc, "hudson.remoting.Command", 1,
-	    SC_SERIALIZABLE, NULL)) == NULL || jser_desc_add_field(doc, cmd,
-	    'L', "createdAt", "Ljava/lang/Exception;") != PROTO_OK ||
-	    (d = jser_new_desc(doc, eof ? "hudson.remoting.ProxyWriter$EOF" :
-	    "hudson.remoting.ProxyWriter$Chunk", 1, SC_SERIALIZABLE, cmd)) ==
-	    NULL || jser_desc_add_field(doc, d, 'I', "ioId", NULL) !=
-	    PROTO_OK || jser_desc_add_field(doc, d, 'I', "oid", NULL) !=
-	    PROTO_OK)
-		goto out;
-	if (!eof) {
-		struct jser_node *ad;
-
-		if (jser_desc_add_field(doc, d, '[', "buf", "[C") != PROTO_OK ||
-		    (ad = jser_new_desc(doc, "[C", -5753798564021173076LL,
-		    SC_SERIALIZABLE, NULL)) == NULL ||
-		    (arr = jser_new_array(doc, ad, (uint32_t)(n / 2), u16)) ==
-		    NULL)
-			goto out;
-	}
-	if ((o = jser_new_object(doc, d)) == NULL ||
-	    jser_set_prim(o, "oid", (uint32_t)oid) != PROTO_OK ||
-	    (!eof && jser_set_ref(o, "buf", arr) != PROTO_OK) ||
-	    jser_doc_add(doc, o) != PROTO_OK)
-		goto out;
-	wbuf_init(&w, CHANNEL_PIPE_WINDOW * 4);
-	if (jser_encode(doc, &w) == PROTO_OK)
-		r = channel_send(h->ch, w.d, w.len);
-	wbuf_free(&w);
-out:
+	r = channel_send_io(h, writer_enc, &wc);
 	free(u16);
-	jser_doc_free(doc);
 	return r;
 }
 
@@ -1889,12 +3155,10 @@ run_changelog(struct hctx *h, struct gitc *g, struct gitcmd *c)
 		r = send_writer(h, c->writer_oid, out.d + off, len, false);
 	}
 	gitbuf_free(&out);
-	/* CliGitAPIImpl closes the writer; then a flush of the build log
-	 * gives the Response an I/O id that follows our chunks. */
+	/* CliGitAPIImpl closes the writer; the EOF's I/O id orders the
+	 * Response after every chunk. */
 	if (r == 0)
 		r = send_writer(h, c->writer_oid, NULL, 0, true);
-	if (g->log_oid >= 0)
-		(void)channel_pipe_flush(h, g->log_oid);
 	if (r != 0)
 		return hctx_fail(h, GIT_EXC, "cannot write the changelog");
 	return 0;
@@ -1972,6 +3236,8 @@ git_builder(struct hctx *h, struct gitc *g, const struct jser_node *cih)
 		r = run_changelog(h, g, &c);
 	else if (strcmp(kind, "MergeCommand") == 0)
 		r = run_merge(h, g, &c);
+	else if (strcmp(kind, "SubmoduleUpdateCommand") == 0)
+		r = run_submodule_update(h, g, &c);
 	else if (strcmp(kind, "InitCommand") == 0) {
 		const char *ws = c.workspace ? c.workspace : g->dir;
 

@@ -37,5 +37,17 @@ int git_objectid_hex(const struct jser_node *n, char hex[41]);
 char *git_mask_url(const char *s);
 /* Whether s is 40 hex digits then optional white space. */
 int git_is_sha1(const char *s);
+/*
+ * LegacyCompatibleGitAPIImpl.extractBranchNameFromBranchSpec: the ref
+ * getHeadRev(url, spec) asks ls-remote for.  malloc'ed; NULL on ENOMEM.
+ */
+char *git_branch_spec_name(const char *spec);
+/*
+ * One line of `git branch [-a] -v --no-abbrev` as CliGitAPIImpl's
+ * parseBranches reads it ("* name sha1 subject"): 1 with *name and *sha
+ * (40 hex digits) pointing into line, which is modified; 0 if the line
+ * is not a branch.
+ */
+int git_branch_line(char *line, char **name, char **sha);
 
 #endif

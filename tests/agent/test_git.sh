@@ -6,15 +6,21 @@
 # (clone_, fetch_, checkout, changelog) replayed by
 # RemoteGitImpl$CommandInvocationHandler$GitCommandMasterToSlaveCallable,
 # against a bare repository over file:// and over HTTP (git http-backend
-# behind basic auth on loopback).  The workspace contents, the revision
+# behind basic auth on loopback); then submodules over file:// (refused
+# without protocol.file.allow, as git does), branch/tag/ls-remote lookups,
+# and Git LFS over file:// (git lfs pull, and its failure as a
+# GitException).  The workspace contents, the revision
 # built and the changelog are checked; temporary credential files must be
 # gone and the password never in the agent's logs.
 : "${E2E_TIMEOUT:=240}"
 . "$(dirname "$0")/lib.sh"
 
 command -v git >/dev/null 2>&1 || skip_all "git is not installed"
+git lfs version >/dev/null 2>&1 ||
+    skip_all "git-lfs is not installed (scripts/deps.sh installs it)"
 steps="fixture client first-clone incremental-fetch changelog merge unsupported
-git-exception http-noauth http-clone http-fetch sparse build-log"
+git-exception http-noauth http-clone http-fetch sparse
+submodule-file-protocol submodules branches ls-remote lfs lfs-failure build-log"
 nsteps=$(echo $steps | wc -w)
 e2e_init $((nsteps + 4))
 

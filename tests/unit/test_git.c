@@ -178,6 +178,52 @@ main(void)
 	ok(m && strstr(m, "@") != NULL, "mask of a hostile string");
 	free(m);
 
+	/* extractBranchNameFromBranchSpec, as getHeadRev(url, spec) uses it */
+	{
+		static const char *const specs[][2] = {
+			{ "origin/master", "master" },
+			{ "master", "master" },
+			{ "*/feature/x", "x" },
+			{ "remotes/origin/feature/x", "refs/heads/feature/x" },
+			{ "refs/remotes/origin/main", "refs/heads/main" },
+			{ "refs/heads/rel/1.0", "refs/heads/rel/1.0" },
+			{ "refs/tags/v1", "refs/tags/v1" },
+		};
+
+		for (i = 0; i < (int)(sizeof(specs) / sizeof(specs[0])); i++) {
+			m = git_branch_spec_name(specs[i][0]);
+			ok(m && strcmp(m, specs[i][1]) == 0,
+			    "branch spec %s -> %s", specs[i][0], m ? m : "-");
+			free(m);
+		}
+	}
+
+	/* parseBranches lines */
+	{
+		char	 l1[] = "* master                   "
+		    "0123456789abcdef0123456789abcdef01234567 first line";
+		char	 l2[] = "  remotes/origin/feature "
+		    "89abcdef0123456789abcdef0123456789abcdef";
+		char	 l3[] = "* (HEAD detached at 0123456) "
+		    "0123456789abcdef0123456789abcdef01234567 x";
+		char	 l4[] = "  short 0123";
+		char	 l5[] = "  remotes/origin/HEAD -> origin/master "
+		    "and more words to be long enough";
+		char	*nm = NULL, *sh = NULL;
+
+		ok(git_branch_line(l1, &nm, &sh) == 1 &&
+		    strcmp(nm, "master") == 0 && strcmp(sh,
+		    "0123456789abcdef0123456789abcdef01234567") == 0,
+		    "current branch line");
+		ok(git_branch_line(l2, &nm, &sh) == 1 &&
+		    strcmp(nm, "remotes/origin/feature") == 0 &&
+		    strcmp(sh, "89abcdef0123456789abcdef0123456789abcdef") == 0,
+		    "remote branch line without a subject");
+		ok(git_branch_line(l3, &nm, &sh) == 0, "detached HEAD skipped");
+		ok(git_branch_line(l4, &nm, &sh) == 0, "short line skipped");
+		ok(git_branch_line(l5, &nm, &sh) == 0, "symbolic ref skipped");
+	}
+
 	jser_doc_free(scratch);
 	jser_doc_free(doc);
 	return done_testing();

@@ -2,7 +2,9 @@
  * Test mirror of hudson.remoting.ProxyWriter's commands: Chunk (suid 1;
  * ioId, oid, buf:char[]) and EOF (suid 1; ioId, oid).  What the agent
  * writes to a RemoteWriter is collected per oid in SINKS, for the test
- * controller to check (the git changelog).
+ * controller to check (the git changelog).  Like the real PipeWriter the
+ * commands must carry I/O ids (> 0, increasing per writer): a command
+ * without one fails the expected text.
  */
 package hudson.remoting;
 
@@ -18,7 +20,23 @@ public final class ProxyWriter {
 	public static final ConcurrentHashMap<Integer, CompletableFuture<String>>
 	    DONE = new ConcurrentHashMap<>();
 
+	/* oid -> the last I/O id seen. */
+	static final ConcurrentHashMap<Integer, Integer> LAST_IO =
+	    new ConcurrentHashMap<>();
+
 	private ProxyWriter() {
+	}
+
+	/* Whether ioId follows the previous command's for oid. */
+	static boolean ordered(int oid, int ioId) {
+		Integer prev = LAST_IO.put(oid, ioId);
+		if (ioId > 0 && (prev == null || ioId > prev))
+			return true;
+		CompletableFuture<String> f = DONE.get(oid);
+		if (f != null)
+			f.completeExceptionally(new IOException("ProxyWriter " +
+			    "command with I/O id " + ioId + " after " + prev));
+		return false;
 	}
 
 	public static CompletableFuture<String> expect(int oid) {
@@ -39,7 +57,7 @@ public final class ProxyWriter {
 		    throws IOException, ClassNotFoundException {
 			ois.defaultReadObject();
 			StringBuilder b = SINKS.get(oid);
-			if (b != null && buf != null)
+			if (b != null && buf != null && ordered(oid, ioId))
 				synchronized (b) {
 					b.append(buf);
 				}
@@ -57,7 +75,7 @@ public final class ProxyWriter {
 			ois.defaultReadObject();
 			StringBuilder b = SINKS.get(oid);
 			CompletableFuture<String> f = DONE.get(oid);
-			if (b != null && f != null)
+			if (b != null && f != null && ordered(oid, ioId))
 				synchronized (b) {
 					f.complete(b.toString());
 				}

@@ -175,6 +175,13 @@ final class GitScenario {
 	/* GitSCM.retrieveChanges + determineRevision + checkout + changelog. */
 	private String checkoutScm(Object git, String url, URIish uri,
 	    String prevSha, String expectSha, String label) throws Exception {
+		return checkoutScm(git, url, uri, prevSha, expectSha, label, null);
+	}
+
+	/* lfsRemote != null: GitLFSPull's checkout().lfsRemote(..). */
+	private String checkoutScm(Object git, String url, URIish uri,
+	    String prevSha, String expectSha, String label, String lfsRemote)
+	    throws Exception {
 		boolean has = (Boolean)rpc(git, "hasGitRepo",
 		    new String[] { "boolean" }, false);
 		if (!has) {
@@ -184,6 +191,11 @@ final class GitScenario {
 			    .call("timeout", "java.lang.Integer", null), "clone");
 		} else if (prevSha == null)
 			throw fail("hasGitRepo true before the first clone");
+		/* GitHooksConfiguration.configure(git): hooks are not allowed
+		 * on agents by default */
+		rpc(git, "withRepository", new String[] {
+		    "org.jenkinsci.plugins.gitclient.RepositoryCallback" },
+		    new jenkins.plugins.git.DisableHooks());
 		List<RefSpec> rs = new ArrayList<>();
 		rs.add(new RefSpec("+refs/heads/*:refs/remotes/origin/*"));
 		rpc(git, "setRemoteUrl", new String[] { S, S }, "origin", url);
@@ -197,11 +209,17 @@ final class GitScenario {
 		    !((ObjectId)id).name().equals(expectSha))
 			throw fail("revParse gave " + Conn.describe(id) +
 			    ", expected " + expectSha);
-		exec(new RemoteGitImpl.Builder(CheckoutCommand.class, git)
+		RemoteGitImpl.Builder co = new RemoteGitImpl.Builder(
+		    CheckoutCommand.class, git)
 		    .call("branch", S, null)
 		    .call("ref", S, expectSha)
 		    .call("deleteBranchIfExist", "boolean", true)
-		    .call("timeout", "java.lang.Integer", null), "checkout");
+		    .call("timeout", "java.lang.Integer", null);
+		if (lfsRemote != null)
+			co.call("lfsRemote", S, lfsRemote)
+			    .call("lfsCredentials", "com.cloudbees.plugins." +
+			    "credentials.common.StandardCredentials", null);
+		exec(co, "checkout");
 		String text = null;
 		if (prevSha != null) {
 			Boolean in = (Boolean)rpc(git, "isCommitInRepo",
@@ -332,6 +350,344 @@ final class GitScenario {
 		    user, pass);
 	}
 
+	/* ---- submodules, branch surface, ls-remote, LFS ---- */
+
+	private RemoteGitImpl.Builder submoduleUpdate(Object git) {
+		/* SubmoduleOption.onCheckoutCompleted's builder */
+		return new RemoteGitImpl.Builder(
+		    org.jenkinsci.plugins.gitclient.SubmoduleUpdateCommand.class,
+		    git)
+		    .call("recursive", "boolean", true)
+		    .call("remoteTracking", "boolean", false)
+		    .call("parentCredentials", "boolean", false)
+		    .call("ref", S, "")
+		    .call("timeout", "java.lang.Integer", null)
+		    .call("shallow", "boolean", false)
+		    .call("threads", "int", 1);
+	}
+
+	private void setupSubmoduleUrls(Object git, String sha)
+	    throws Exception {
+		List<hudson.plugins.git.Branch> br = new ArrayList<>();
+		br.add(new hudson.plugins.git.Branch("origin/master",
+		    ObjectId.fromString(sha)));
+		rpc(git, "setupSubmoduleUrls", new String[] {
+		    "hudson.plugins.git.Revision", "hudson.model.TaskListener" },
+		    new hudson.plugins.git.Revision(ObjectId.fromString(sha), br),
+		    new BuildLog(log.oid));
+	}
+
+	/*
+	 * A superproject with a submodule over file://.  git >= 2.38 refuses
+	 * file:// submodules unless protocol.file.allow=always (git-client
+	 * sets it in its own tests only): first without it (a GitException
+	 * with git's message, as on a JVM agent), then with it in the
+	 * client's environment (what a node's environment would give).
+	 */
+	private void submodules(File seed, String url, URIish uri)
+	    throws Exception {
+		File subBare = new File(fixture, "sub.git");
+		File subSeed = new File(fixture, "subseed");
+		sh(fixture, "git", "init", "-q", "--bare", subBare.getPath());
+		sh(fixture, "git", "init", "-q", subSeed.getPath());
+		sh(subSeed, "git", "remote", "add", "origin", subBare.getPath());
+		String subSha = commit(subSeed, "sub.txt", "sub 1\n", "sub");
+		String subUrl = "file://" + subBare.getAbsolutePath();
+		sh(seed, "git", "-c", "protocol.file.allow=always", "submodule",
+		    "add", "-q", subUrl, "libsub");
+		sh(seed, "git", "commit", "-q", "-m", "add libsub");
+		sh(seed, "git", "push", "-q", "origin", "HEAD:refs/heads/master");
+		String sha4 = sh(seed, "git", "rev-parse", "HEAD");
+
+		String ws = root + "/workspace/git-sub";
+		Object g = client(ws);
+		checkoutScm(g, url, uri, null, sha4, "submodule");
+		if (!Boolean.TRUE.equals(rpc(g, "hasGitModules", new String[0])))
+			throw fail("hasGitModules false with a .gitmodules");
+		setupSubmoduleUrls(g, sha4);
+		String cfg = sh(new File(ws), "git", "config",
+		    "submodule.libsub.url");
+		if (!cfg.equals(subUrl))
+			throw fail("submodule init gave url " + cfg);
+		Conn.Result r = call(submoduleUpdate(g).callable());
+		if (!(r.thrown instanceof hudson.plugins.git.GitException) ||
+		    !String.valueOf(r.thrown.getMessage()).contains(
+		    "transport 'file' not allowed"))
+			throw fail("file:// submodule without " +
+			    "protocol.file.allow answered " + r.thrown);
+		step("submodule-file-protocol", "refused like git: " +
+		    r.thrown.getMessage().split("\n")[0]);
+
+		hudson.EnvVars env = new hudson.EnvVars();
+		env.put("GIT_CONFIG_COUNT", "1");
+		env.put("GIT_CONFIG_KEY_0", "protocol.file.allow");
+		env.put("GIT_CONFIG_VALUE_0", "always");
+		g = client(ws, env);
+		checkoutScm(g, url, uri, sha4, sha4, "submodule");
+		setupSubmoduleUrls(g, sha4);
+		exec(submoduleUpdate(g), "submodule update");
+		File lib = new File(ws, "libsub");
+		if (!Files.readString(new File(lib, "sub.txt").toPath())
+		    .equals("sub 1\n") ||
+		    !sh(lib, "git", "rev-parse", "HEAD").equals(subSha))
+			throw fail("submodule not checked out at " + subSha);
+		/* CleanCheckout with submodules: submoduleClean(recursive) */
+		Files.writeString(new File(lib, "junk.txt").toPath(), "junk\n");
+		Files.writeString(new File(lib, "sub.txt").toPath(), "dirty\n");
+		rpc(g, "submoduleClean", new String[] { "boolean" }, true);
+		if (new File(lib, "junk.txt").exists() ||
+		    !Files.readString(new File(lib, "sub.txt").toPath())
+		    .equals("sub 1\n"))
+			throw fail("submoduleClean left the submodule dirty");
+		Object su = rpc(g, "getSubmoduleUrl", new String[] { S },
+		    "libsub");
+		if (!subUrl.equals(su))
+			throw fail("getSubmoduleUrl gave " + su);
+		/* fixSubmoduleUrls: a non-bare local superproject remote
+		 * (URL ending in /.git) lends its submodule copies */
+		String nws = root + "/workspace/git-sub-nonbare";
+		String nurl = "file://" + seed.getAbsolutePath() + "/.git";
+		URIish nuri = new URIish("file", null, null, null, -1,
+		    seed.getAbsolutePath() + "/.git");
+		Object ng = client(nws, env);
+		checkoutScm(ng, nurl, nuri, null, sha4, "non-bare");
+		setupSubmoduleUrls(ng, sha4);
+		String local = seed.getAbsolutePath() + "/libsub";
+		String fixed = sh(new File(nws), "git", "config",
+		    "submodule.libsub.url");
+		if (!fixed.equals(local))
+			throw fail("fixSubmoduleUrls gave " + fixed + ", expected " +
+			    local);
+		exec(submoduleUpdate(ng), "submodule update from a non-bare");
+		if (!sh(new File(nws, "libsub"), "git", "rev-parse", "HEAD")
+		    .equals(subSha))
+			throw fail("non-bare submodule not at " + subSha);
+		step("submodules", "libsub at " + subSha + " in " + sha4 +
+		    ", cleaned; non-bare remote -> " + local);
+	}
+
+	private static ObjectId headOf(java.util.Collection<?> set, String name)
+	    throws Checks.Failed {
+		for (Object o : set) {
+			hudson.plugins.git.GitObject b = (hudson.plugins.git.GitObject)o;
+			if (b.getName().equals(name))
+				return b.getSHA1();
+		}
+		throw fail(name + " not in " + set);
+	}
+
+	/* Build choosers & polling with a workspace: branches, tags. */
+	private void branchSurface(File seed, String url, URIish uri,
+	    String sha1, String sha2, String sha4, String feat)
+	    throws Exception {
+		sh(seed, "git", "tag", "v1", sha1);
+		sh(seed, "git", "tag", "-a", "-m", "release 2", "v2", sha2);
+		sh(seed, "git", "push", "-q", "origin", "--tags");
+		String ws = root + "/workspace/git-file";
+		Object g = client(ws);
+		List<RefSpec> rs = new ArrayList<>();
+		rs.add(new RefSpec("+refs/heads/*:refs/remotes/origin/*"));
+		exec(new RemoteGitImpl.Builder(FetchCommand.class, g)
+		    .call("from", "org.eclipse.jgit.transport.URIish", uri,
+		    "java.util.List", rs)
+		    .call("tags", "boolean", true), "fetch with tags");
+		Object rb = rpc(g, "getRemoteBranches", new String[0]);
+		if (!(rb instanceof java.util.HashSet) ||
+		    !headOf((java.util.Set<?>)rb, "origin/master").name()
+		    .equals(sha4) ||
+		    !headOf((java.util.Set<?>)rb, "origin/feature").name()
+		    .equals(feat) ||
+		    !(((java.util.Set<?>)rb).iterator().next()
+		    instanceof hudson.plugins.git.Branch))
+			throw fail("getRemoteBranches gave " + rb);
+		Object ab = rpc(g, "getBranches", new String[0]);
+		if (!headOf((java.util.Set<?>)ab, "remotes/origin/master").name()
+		    .equals(sha4))
+			throw fail("getBranches gave " + ab);
+		Object tags = rpc(g, "getTags", new String[0]);
+		java.util.Set<?> ts = (java.util.Set<?>)tags;
+		if (ts.size() != 2 || !headOf(ts, "v1").name().equals(sha1) ||
+		    !headOf(ts, "v2").name().equals(sha2))
+			throw fail("getTags gave " + tags);
+		Object tn = rpc(g, "getTagNames", new String[] { S }, "v*");
+		if (!(tn instanceof java.util.HashSet) ||
+		    !tn.equals(new java.util.HashSet<>(List.of("v1", "v2"))))
+			throw fail("getTagNames gave " + tn);
+		Object bc = rpc(g, "getBranchesContaining",
+		    new String[] { S, "boolean" }, feat, true);
+		if (!(bc instanceof ArrayList) || ((List<?>)bc).size() != 1 ||
+		    !headOf((List<?>)bc, "remotes/origin/feature").name()
+		    .equals(feat))
+			throw fail("getBranchesContaining gave " + bc);
+		Object ru = rpc(g, "getRemoteUrl", new String[] { S }, "origin");
+		if (!url.equals(ru))
+			throw fail("getRemoteUrl gave " + ru);
+		/* GitSCM.isRevExcluded (polling with exclusions) */
+		String oid = "org.eclipse.jgit.lib.ObjectId";
+		List<?> show = (List<?>)rpc(g, "showRevision", new String[] { oid,
+		    oid }, ObjectId.fromString(sha1), ObjectId.fromString(sha2));
+		if (!(show instanceof ArrayList) ||
+		    !show.get(0).equals("commit " + sha2) ||
+		    show.contains("commit " + sha1) ||
+		    show.stream().noneMatch(x -> ((String)x).startsWith(":100644 ")) ||
+		    show.get(show.size() - 1).equals(""))
+			throw fail("showRevision gave " + show);
+		List<?> show1 = (List<?>)rpc(g, "showRevision", new String[] { oid,
+		    oid, "java.lang.Boolean" }, null, ObjectId.fromString(sha1),
+		    false);
+		if (!show1.get(0).equals("commit " + sha1) ||
+		    show1.stream().anyMatch(x -> ((String)x).startsWith(":")))
+			throw fail("showRevision(null, sha1, false) gave " + show1);
+		rpc(g, "withRepository", new String[] {
+		    "org.jenkinsci.plugins.gitclient.RepositoryCallback" },
+		    new jenkins.plugins.git.UnsetHooks());
+		if (!sh(new File(ws), "git", "config", "--default", "unset",
+		    "core.hooksPath").equals("unset"))
+			throw fail("UnsetHooks left core.hooksPath");
+		step("branches", ((java.util.Set<?>)rb).size() +
+		    " remote branches, tags " + tags);
+	}
+
+	/* `git ls-remote` lookups (getHeadRev & co.), file:// and HTTP. */
+	private void lsRemote(String url, String hurl, String user,
+	    String pass, String sha2, String sha4, String feat)
+	    throws Exception {
+		Object g = client(root + "/workspace/git-lsremote");
+		@SuppressWarnings("unchecked")
+		Map<String, ObjectId> heads = (Map<String, ObjectId>)rpc(g,
+		    "getHeadRev", new String[] { S }, url);
+		if (!(heads instanceof java.util.HashMap) || heads.size() != 2 ||
+		    !heads.get("refs/heads/master").name().equals(sha4) ||
+		    !heads.get("refs/heads/feature").name().equals(feat))
+			throw fail("getHeadRev(url) gave " + heads);
+		Object h1 = rpc(g, "getHeadRev", new String[] { S, S }, url,
+		    "origin/master");
+		Object h2 = rpc(g, "getHeadRev", new String[] { S, S }, url,
+		    "refs/tags/v2");
+		Object h3 = rpc(g, "getHeadRev", new String[] { S, S }, url,
+		    "nosuchbranch");
+		if (!((ObjectId)h1).name().equals(sha4) ||
+		    !((ObjectId)h2).name().equals(sha2) || h3 != null)
+			throw fail("getHeadRev(url, spec) gave " + h1 + " " + h2 +
+			    " " + h3);
+		@SuppressWarnings("unchecked")
+		Map<String, ObjectId> refs = (Map<String, ObjectId>)rpc(g,
+		    "getRemoteReferences", new String[] { S, S, "boolean",
+		    "boolean" }, url, null, false, true);
+		if (refs.size() != 2 ||
+		    !refs.get("refs/tags/v2").name().equals(sha2))
+			throw fail("getRemoteReferences gave " + refs);
+		Object sym = rpc(g, "getRemoteSymbolicReferences",
+		    new String[] { S, S }, url, null);
+		if (!Map.of("HEAD", "refs/heads/master").equals(sym))
+			throw fail("getRemoteSymbolicReferences gave " + sym);
+		Conn.Result r = call(new RemoteInvocationHandler.UserRPCRequest(
+		    RPC_IDS.incrementAndGet(), ((RemoteInvocationHandler)Proxy
+		    .getInvocationHandler(g)).getOid(), IFACE, "getHeadRev",
+		    new String[] { S, S }, new Object[] { hurl, "master" }));
+		if (!(r.thrown instanceof hudson.plugins.git.GitException) ||
+		    String.valueOf(r.thrown.getMessage()).contains(pass))
+			throw fail("ls-remote without credentials answered " +
+			    r.thrown);
+		rpc(g, "addCredentials", new String[] { S,
+		    "com.cloudbees.plugins.credentials.common." +
+		    "StandardCredentials" }, hurl, credential(user, pass));
+		Object hh = rpc(g, "getHeadRev", new String[] { S, S }, hurl,
+		    "master");
+		if (!((ObjectId)hh).name().equals(sha4))
+			throw fail("getHeadRev over HTTP gave " + hh);
+		step("ls-remote", "heads, tags (peeled), HEAD symref; HTTP " +
+		    "with askpass");
+	}
+
+	/* GitLFSPull: checkout().lfsRemote("origin") -> git lfs pull. */
+	private void lfs() throws Exception {
+		File lbare = new File(fixture, "lfs.git");
+		File lseed = new File(fixture, "lfsseed");
+		sh(fixture, "git", "init", "-q", "--bare", lbare.getPath());
+		sh(fixture, "git", "init", "-q", lseed.getPath());
+		sh(lseed, "git", "remote", "add", "origin",
+		    "file://" + lbare.getAbsolutePath());
+		sh(lseed, "git", "lfs", "install", "--local");
+		sh(lseed, "git", "lfs", "track", "*.bin");
+		StringBuilder big = new StringBuilder();
+		for (int i = 0; i < 2000; i++)
+			big.append("lfs payload line ").append(i).append('\n');
+		Files.writeString(new File(lseed, "big.bin").toPath(), big);
+		sh(lseed, "git", "add", ".gitattributes", "big.bin");
+		sh(lseed, "git", "commit", "-q", "-m", "lfs");
+		sh(lseed, "git", "push", "-q", "origin", "HEAD:refs/heads/master");
+		String lsha = sh(lseed, "git", "rev-parse", "HEAD");
+		String lurl = "file://" + lbare.getAbsolutePath();
+		URIish luri = new URIish("file", null, null, null, -1,
+		    lbare.getAbsolutePath());
+		String ws = root + "/workspace/git-lfs";
+		Object g = client(ws);
+		checkoutScm(g, lurl, luri, null, lsha, "lfs", "origin");
+		String got = Files.readString(Path.of(ws, "big.bin"));
+		if (!got.equals(big.toString()))
+			throw fail("big.bin after lfs pull: " + got.substring(0,
+			    Math.min(80, got.length())));
+		/* with sparse paths, they select what git lfs fetches */
+		List<String> sp = new ArrayList<>();
+		sp.add("big.bin");
+		sp.add(".gitattributes");
+		sp.add("!other.bin");
+		exec(new RemoteGitImpl.Builder(CheckoutCommand.class, g)
+		    .call("branch", S, null).call("ref", S, lsha)
+		    .call("deleteBranchIfExist", "boolean", true)
+		    .call("sparseCheckoutPaths", "java.util.List", sp)
+		    .call("lfsRemote", S, "origin"), "sparse lfs checkout");
+		File wsd = new File(ws);
+		if (!sh(wsd, "git", "config", "lfs.fetchinclude")
+		    .equals("big.bin,.gitattributes") ||
+		    !sh(wsd, "git", "config", "lfs.fetchexclude")
+		    .equals("other.bin") ||
+		    !Files.readString(Path.of(ws, "big.bin")).equals(big.toString()))
+			throw fail("sparse lfs checkout: fetchinclude " +
+			    sh(wsd, "git", "config", "--default", "-",
+			    "lfs.fetchinclude"));
+		exec(new RemoteGitImpl.Builder(CheckoutCommand.class, g)
+		    .call("branch", S, null).call("ref", S, lsha)
+		    .call("deleteBranchIfExist", "boolean", true)
+		    .call("sparseCheckoutPaths", "java.util.List",
+		    new ArrayList<String>())
+		    .call("lfsRemote", S, "origin"), "full lfs checkout");
+		if (!sh(wsd, "git", "config", "--default", "unset",
+		    "lfs.fetchinclude").equals("unset") ||
+		    !sh(wsd, "git", "config", "--default", "unset",
+		    "lfs.fetchexclude").equals("unset"))
+			throw fail("lfs fetch options not unset");
+		step("lfs", "git lfs pull origin: big.bin " + got.length() +
+		    " bytes at " + lsha + "; sparse paths -> lfs.fetchinclude");
+
+		/* a remote without the LFS objects: git lfs pull fails */
+		File nolfs = new File(fixture, "nolfs.git");
+		sh(fixture, "git", "clone", "-q", "--mirror", lbare.getPath(),
+		    nolfs.getPath());
+		String nurl = "file://" + nolfs.getAbsolutePath();
+		URIish nuri = new URIish("file", null, null, null, -1,
+		    nolfs.getAbsolutePath());
+		String ws2 = root + "/workspace/git-lfs2";
+		hudson.EnvVars skip = new hudson.EnvVars();
+		skip.put("GIT_LFS_SKIP_SMUDGE", "1");	/* even with global filters */
+		Object g2 = client(ws2, skip);
+		checkoutScm(g2, nurl, nuri, null, lsha, "nolfs", null);
+		Conn.Result r = call(new RemoteGitImpl.Builder(
+		    CheckoutCommand.class, g2).call("branch", S, null)
+		    .call("ref", S, lsha)
+		    .call("deleteBranchIfExist", "boolean", true)
+		    .call("lfsRemote", S, "origin").callable());
+		if (!(r.thrown instanceof hudson.plugins.git.GitException) ||
+		    !String.valueOf(r.thrown.getMessage()).contains(
+		    "git lfs pull origin") ||
+		    !String.valueOf(r.thrown.getMessage()).contains(
+		    "missing object"))
+			throw fail("lfs pull from a remote without the objects " +
+			    "answered " + r.thrown);
+		step("lfs-failure", r.thrown.getMessage().split("\n")[0]);
+	}
+
 	/* ---- the scenario ---- */
 
 	void run() throws Exception {
@@ -354,7 +710,11 @@ final class GitScenario {
 		step("client", "RemoteGitImpl with an IGitAPI proxy");
 		checkoutScm(git, url, uri, null, sha1, "file");
 		checkWorkspace(ws, "hello.txt", "hello 1\n", sha1);
-		step("first-clone", "file:// workspace at " + sha1);
+		String hooks = sh(new File(ws), "git", "config", "core.hooksPath");
+		if (!hooks.equals("/dev/null"))
+			throw fail("DisableHooks left core.hooksPath " + hooks);
+		step("first-clone", "file:// workspace at " + sha1 +
+		    ", hooks disabled");
 
 		/* 2. incremental fetch + changelog */
 		String sha2 = commit(seed, "hello.txt", "hello 2\n",
@@ -413,14 +773,25 @@ final class GitScenario {
 		    " into " + sha2);
 
 		/* 3. failures */
-		Throwable t = (Throwable)rpcResult(git, "getBranches",
-		    new String[0], new Object[0], true);
-		if (!String.valueOf(t.getMessage()).contains("getBranches") ||
+		Throwable t = (Throwable)rpcResult(git, "commit",
+		    new String[] { S }, new Object[] { "msg" }, true);
+		if (!(t instanceof UnsupportedOperationException) ||
+		    !String.valueOf(t.getMessage()).contains("GitClient.commit") ||
 		    !String.valueOf(t.getMessage()).contains(
 		    "skipDefaultCheckout"))
 			throw fail("unsupported method answered " + t);
+		Throwable wr = (Throwable)rpcResult(git, "withRepository",
+		    new String[] { "org.jenkinsci.plugins.gitclient." +
+		    "RepositoryCallback" }, new Object[] { null }, true);
+		if (!(wr instanceof IOException) ||
+		    !String.valueOf(wr.getMessage()).contains(
+		    "GitClient.withRepository") ||
+		    !String.valueOf(wr.getMessage()).contains(
+		    "skipDefaultCheckout"))
+			throw fail("withRepository answered " + wr);
 		step("unsupported", t.getMessage().substring(0,
-		    Math.min(80, t.getMessage().length())));
+		    Math.min(60, t.getMessage().length())) + "; withRepository: " +
+		    wr.getClass().getSimpleName());
 		Conn.Result r = call(new RemoteGitImpl.Builder(FetchCommand.class,
 		    git).call("from", "org.eclipse.jgit.transport.URIish",
 		    new URIish("file", null, null, null, -1, "/nonexistent/x.git"),
@@ -498,6 +869,11 @@ final class GitScenario {
 				throw fail("sparse checkout not turned off");
 			step("sparse", "more.txt only, then the whole tree on " +
 			    "branch master");
+			submodules(seed, url, uri);
+			String sha4 = sh(seed, "git", "rev-parse", "HEAD");
+			branchSurface(seed, url, uri, sha1, sha2, sha4, feat);
+			lsRemote(url, hurl, user, pass, sha2, sha4, feat);
+			lfs();
 			String text = new String(this.log.data(), StandardCharsets.UTF_8);
 			if (!text.contains("Cloning repository " + url) ||
 			    !text.contains(" > git fetch --tags --force --progress -- " +
