@@ -19,6 +19,7 @@
 #include "agent/dindsvc.h"
 #include "agent/dockersel.h"
 #include "agent/log.h"
+#include "agent/selfctr.h"
 #include "docker/dind.h"
 #include "docker/docker.h"
 
@@ -30,6 +31,64 @@ static struct dind_conf		 dindsvc_dc;
 static char			 dindsvc_sock[PATH_MAX];
 static char			 dindsvc_work[PATH_MAX];
 static bool			 dindsvc_tmpdir;
+static char			 dindsvc_work_host[PATH_MAX];
+static char			 dindsvc_sock_host[PATH_MAX];
+
+/*
+ * When jnagent runs in a container, the host daemon resolves the inner
+ * daemon's bind sources on its host: find the host paths of the work
+ * directory and of the socket directory from jnagent's own container's
+ * mounts (agent/selfctr.h).  0 (dindsvc_dc's *_host set, or the same
+ * paths when not in a container) or -1 with err.
+ */
+static int
+dindsvc_host_paths(char *err, size_t errlen)
+{
+	struct selfctr	 s;
+	char		 e[512];
+	int		 r;
+
+	if (!selfctr_in_container())
+		return 0;
+	if ((r = selfctr_lookup(dindsvc_d, &s, e, sizeof(e))) != 1) {
+		log_error("warning: jnagent seems to run in a container but "
+		    "the Docker host does not know it%s%.300s: the inner "
+		    "daemon gets the work directory at the same path on the "
+		    "host", r < 0 ? ": " : "", r < 0 ? e : "");
+		return 0;
+	}
+	r = 0;
+	if (selfctr_host_path(&s, dindsvc_sock, dindsvc_sock_host,
+	    sizeof(dindsvc_sock_host), NULL) != 1) {
+		snprintf(err, errlen, "DinD: jnagent runs in container "
+		    "%.100s and the inner daemon's socket directory %.300s is "
+		    "on none of its bind mounts, so the socket would not be "
+		    "visible here; bind-mount the agent's work directory into "
+		    "jnagent's container (docker run -v HOSTDIR:WORKDIR)",
+		    s.name, dindsvc_sock);
+		r = -1;
+	} else if (dindsvc_work[0] != '\0' && selfctr_host_path(&s,
+	    dindsvc_work, dindsvc_work_host, sizeof(dindsvc_work_host),
+	    NULL) != 1) {
+		snprintf(err, errlen, "DinD: jnagent runs in container "
+		    "%.100s and its work directory %.300s is on none of its "
+		    "bind mounts: the inner daemon cannot mount workspaces; "
+		    "bind-mount the work directory into jnagent's container",
+		    s.name, dindsvc_work);
+		r = -1;
+	} else {
+		dindsvc_dc.sock_dir_host = dindsvc_sock_host;
+		if (dindsvc_work[0] != '\0')
+			dindsvc_dc.work_dir_host = dindsvc_work_host;
+		log_info("jnagent runs in container %.100s: the inner daemon "
+		    "mounts %.300s (host) at %.300s", s.name,
+		    dindsvc_work[0] != '\0' ? dindsvc_work_host :
+		    dindsvc_sock_host, dindsvc_work[0] != '\0' ? dindsvc_work :
+		    dindsvc_sock);
+	}
+	selfctr_free(&s);
+	return r;
+}
 
 /* The socket directory: <workDir>/<internalDir>/dind, or /tmp/... */
 static int
@@ -111,6 +170,8 @@ dindsvc_provide(void *arg, const struct agent_conf *conf,
 	dindsvc_dc.work_dir = dindsvc_work[0] != '\0' ? dindsvc_work : NULL;
 	dindsvc_dc.sock_dir = dindsvc_sock;
 	dindsvc_dc.keep = c->dind_keep;
+	if (dindsvc_host_paths(err, errlen) != 0)
+		goto out;
 	log_info("starting the inner Docker daemon of node \"%.100s\" on %s",
 	    c->name, host);
 	if (dind_start(dindsvc_d, &dindsvc_dc, &dindsvc_x, err, errlen) != 0)

@@ -21,6 +21,7 @@
 #include "agent/agent.h"
 #include "agent/dockersel.h"
 #include "agent/doctor.h"
+#include "agent/selfctr.h"
 #include "docker/docker.h"
 #include "docker/guard.h"
 
@@ -202,23 +203,9 @@ doctor_under(const char *path, const char *dir)
 static bool
 doctor_in_container(void)
 {
-	FILE	*f;
-	char	 line[512];
-	bool	 r = false;
-
 	if (getenv("JNAGENT_TEST_MOUNTINFO") != NULL)
 		return true;
-	if (access("/.dockerenv", F_OK) == 0 ||
-	    access("/run/.containerenv", F_OK) == 0)
-		return true;
-	if ((f = fopen("/proc/1/cgroup", "r")) == NULL)
-		return false;
-	while (!r && fgets(line, sizeof(line), f) != NULL)
-		r = strstr(line, "docker") != NULL ||
-		    strstr(line, "kubepods") != NULL ||
-		    strstr(line, "containerd") != NULL;
-	fclose(f);
-	return r;
+	return selfctr_in_container();
 }
 
 /*
@@ -275,48 +262,39 @@ doctor_mountinfo(const char *dir, char *host, size_t hostlen, bool *own_fs)
 }
 
 /*
- * The host path of dir from this container's Mounts (found by hostname).
- * 1 found, 0 no container or no mount above dir (*own_fs), -1 error.
+ * The host path of dir from this container's Mounts, found through the
+ * daemon (agent/selfctr.h).  1 found (*own_fs: dir is under no mount), 0
+ * the daemon does not know this container, -1 error (printed).
  */
 static int
 doctor_api_mount(struct docker *d, const char *dir, char *host,
-    size_t hostlen, bool *own_fs)
+    size_t hostlen, bool *own_fs, char *ctr, size_t ctrlen)
 {
-	cJSON		*c = NULL, *mounts, *m, *src, *dst;
-	char		 hn[256];
-	size_t		 best = 0, u;
-	int		 r = 0;
+	struct selfctr	 s;
+	char		 err[512];
+	int		 r;
 
 	if (getenv("JNAGENT_TEST_MOUNTINFO") != NULL)
 		return 0;	/* test mode: mountinfo only */
-	if (gethostname(hn, sizeof(hn)) != 0 ||
-	    docker_container_inspect(d, hn, &c) != 0)
+	if ((r = selfctr_lookup(d, &s, err, sizeof(err))) <= 0) {
+		if (r < 0)
+			printf("path parity: cannot look up jnagent's own "
+			    "container: %s (warning)\n", err);
 		return 0;
-	mounts = cJSON_GetObjectItemCaseSensitive(c, "Mounts");
-	*own_fs = true;
-	cJSON_ArrayForEach(m, mounts) {
-		src = cJSON_GetObjectItemCaseSensitive(m, "Source");
-		dst = cJSON_GetObjectItemCaseSensitive(m, "Destination");
-		if (!cJSON_IsString(src) || !cJSON_IsString(dst) ||
-		    (u = doctor_under(dir, dst->valuestring)) == 0 || u < best)
-			continue;
-		best = u;
-		*own_fs = false;
-		snprintf(host, hostlen, "%s%s", src->valuestring,
-		    dir + strlen(dst->valuestring));
-		r = 1;
 	}
-	if (*own_fs)
-		r = 1;
-	cJSON_Delete(c);
-	return r;
+	snprintf(ctr, ctrlen, "%s%s%.12s, found by %s", s.name,
+	    s.name[0] != '\0' ? " " : "", s.id, s.how);
+	r = selfctr_host_path(&s, dir, host, hostlen, NULL);
+	*own_fs = r == 0;
+	selfctr_free(&s);
+	return r < 0 ? -1 : 1;
 }
 
 static void
-doctor_parity(struct doctor *dr, struct docker *d)
+doctor_parity(struct doctor *dr, struct docker *d, bool dind)
 {
 	char	 cwd[PATH_MAX], host[PATH_MAX * 2], what[PATH_MAX * 3];
-	char	 fix[PATH_MAX * 3];
+	char	 fix[PATH_MAX * 3], ctr[400];
 	bool	 own_fs = false;
 	int	 r;
 	const char *dir = dr->workdir;
@@ -334,8 +312,16 @@ doctor_parity(struct doctor *dr, struct docker *d)
 		}
 		dir = cwd;
 	}
-	host[0] = '\0';
-	if ((r = doctor_api_mount(d, dir, host, sizeof(host), &own_fs)) == 0 &&
+	host[0] = ctr[0] = '\0';
+	if ((r = doctor_api_mount(d, dir, host, sizeof(host), &own_fs, ctr,
+	    sizeof(ctr))) < 0) {
+		doctor_fail(dr, "path parity: the host path of the work "
+		    "directory is too long", "use a shorter work directory");
+		return;
+	}
+	if (r == 1)
+		printf("own container: jnagent runs in %s\n", ctr);
+	if (r == 0 &&
 	    doctor_mountinfo(dir, host, sizeof(host), &own_fs) != 0) {
 		printf("path parity: in a container, cannot tell where %s "
 		    "comes from (warning)\n", dir);
@@ -343,10 +329,17 @@ doctor_parity(struct doctor *dr, struct docker *d)
 	}
 	snprintf(fix, sizeof(fix), "bind-mount the work directory at the same "
 	    "path: docker run -v %s:%s ...", dir, dir);
+	if (dind && r == 1 && !own_fs) {
+		/* agent/dindsvc.c mounts the host path at dir inside */
+		printf("path parity: DinD: the inner daemon gets %s (host) at "
+		    "%s\n", host, dir);
+		return;
+	}
 	if (own_fs) {
 		snprintf(what, sizeof(what), "path parity: %s is inside "
-		    "jnagent's container, not on the host: containers the "
-		    "builds start would mount empty directories", dir);
+		    "jnagent's container (on no bind mount), not on the host: "
+		    "containers the builds start would mount empty "
+		    "directories", dir);
 		doctor_fail(dr, what, fix);
 	} else if (strcmp(host, dir) != 0) {
 		snprintf(what, sizeof(what), "path parity: %s is %s on the "
@@ -497,7 +490,7 @@ doctor_check(struct doctor *dr)
 			    dr->conf.dind_unprivileged ? "" : " (privileged)");
 		}
 	}
-	doctor_parity(dr, d);
+	doctor_parity(dr, d, mode == DOCKERSEL_DIND);
 	doctor_run(dr, d);
 out:
 	cJSON_Delete(v);

@@ -13,6 +13,8 @@
 #include "agent/guardsvc.h"
 #include "agent/h_launch.h"
 #include "agent/log.h"
+#include "agent/selfctr.h"
+#include "docker/docker.h"
 #include "docker/guard.h"
 
 #define GUARDSVC_MAX_UPSTREAMS	8
@@ -39,6 +41,10 @@ static char			 guardsvc_warned[512];
 static pthread_t		 guardsvc_thread;
 static bool			 guardsvc_running, guardsvc_pending,
 				 guardsvc_stop, guardsvc_sweeping;
+/* jnagent's own container on the DooD daemon (looked up once). */
+static struct selfctr		 guardsvc_self;
+static int			 guardsvc_self_state;	/* 0 not yet, 1, -1 */
+static bool			 guardsvc_curl;
 
 static void
 guardsvc_log(void *arg, int level, const char *msg)
@@ -63,6 +69,105 @@ guardsvc_note_upstream(const char *up)
 			return;
 	if (i < GUARDSVC_MAX_UPSTREAMS)
 		guardsvc_ups[i] = strdup(up);	/* NULL: just not swept */
+}
+
+/*
+ * Look up jnagent's own container on the DooD daemon host, once.
+ * Locked.  1 found (guardsvc_self), else -1 (not in a container, or the
+ * daemon does not know it: a warning).
+ */
+static int
+guardsvc_self_lookup(const char *host)
+{
+	struct docker	*d;
+	char		 err[512];
+	int		 r;
+
+	if (guardsvc_self_state != 0)
+		return guardsvc_self_state;
+	guardsvc_self_state = -1;
+	if (!selfctr_in_container())
+		return -1;
+	err[0] = '\0';
+	if ((d = docker_new()) == NULL) {
+		log_error("docker guard: out of memory");
+		return -1;
+	}
+	docker_set_timeouts(d, 5000, 30000);
+	if (docker_set_host(d, host) != 0) {
+		snprintf(err, sizeof(err), "%s", docker_errmsg(d));
+		r = -1;
+	} else
+		r = selfctr_lookup(d, &guardsvc_self, err, sizeof(err));
+	docker_free(d);
+	if (r == 1) {
+		guardsvc_self_state = 1;
+		log_info("docker guard: jnagent runs in container %.100s "
+		    "(%.12s, found by %s) with %zu mount(s): builds' bind "
+		    "mounts are mapped to its host paths", guardsvc_self.name,
+		    guardsvc_self.id, guardsvc_self.how, guardsvc_self.nm);
+	} else
+		log_error("warning: jnagent seems to run in a container but "
+		    "%.200s does not know it%s%.300s: builds' bind mounts are "
+		    "passed on unmapped (run `jnagent docker doctor`)", host,
+		    r < 0 ? ": " : "", r < 0 ? err : "");
+	return guardsvc_self_state;
+}
+
+/* path is dir or below it. */
+static bool
+guardsvc_under(const char *path, const char *dir)
+{
+	size_t	 n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return (n == 1 && dir[0] == '/') || (strncmp(path, dir, n) == 0 &&
+	    (path[n] == '/' || path[n] == '\0'));
+}
+
+/*
+ * The guard's path maps for a build on the DooD daemon when jnagent runs
+ * in a container: its bind mounts (Destination -> Source), those at or
+ * under the workspace's parents first, at most GUARD_MAX_PATHS.  DinD
+ * needs none: the inner daemon has the work directory at the same path
+ * (agent/dindsvc.c).  Locked.
+ */
+static void
+guardsvc_maps(struct guard_conf *gc, const char *host, const char *ws)
+{
+	const struct selfctr_mount	*m;
+	size_t				 i, n = 0, pass;
+	char				 hp[4096];
+	int				 r;
+
+	if (guardsvc_self_lookup(host) != 1)
+		return;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < guardsvc_self.nm && n < GUARD_MAX_PATHS; i++) {
+			m = &guardsvc_self.m[i];
+			/* pass 0: the mounts the workspace is in or above */
+			if ((pass == 0) != (ws != NULL &&
+			    (guardsvc_under(ws, m->dst) ||
+			    guardsvc_under(m->dst, ws))))
+				continue;
+			gc->maps[n].agent = m->dst;
+			gc->maps[n].daemon = m->src;
+			n++;
+		}
+	gc->maps_only = 1;
+	if (ws != NULL) {
+		r = selfctr_host_path(&guardsvc_self, ws, hp, sizeof(hp),
+		    NULL);
+		if (r == 1)
+			log_debug("docker guard: workspace %.300s is %.300s on "
+			    "the host", ws, hp);
+		else
+			log_error("warning: workspace %.300s is on no bind "
+			    "mount of jnagent's container: the guard refuses "
+			    "builds' bind mounts of it (bind-mount the work "
+			    "directory into the container)", ws);
+	}
 }
 
 static int
@@ -114,6 +219,8 @@ guardsvc_rewrite(void *arg, const struct launch_env *env,
 	gc.node = c->name;
 	if ((ws = launch_env_get(env, "WORKSPACE")) != NULL && ws[0] == '/')
 		gc.workspaces[0] = ws;
+	if (strcmp(t->host, dockersel_dood_host(c)) == 0)
+		guardsvc_maps(&gc, t->host, gc.workspaces[0]);
 	labels = launch_env_get(env, "NODE_LABELS");
 	gc.allow = guard_policy_from_labels(labels != NULL ? labels :
 	    c->labels != NULL ? c->labels : "");
@@ -288,6 +395,7 @@ guardsvc_install(const struct agent_conf *conf)
 	if (conf->name == NULL)
 		return;
 	guardsvc_conf = conf;
+	guardsvc_curl = docker_global_init() == 0;	/* own container */
 	dood = dockersel_dood_host(conf);
 	pthread_mutex_lock(&guardsvc_lock);
 	if (strncmp(dood, "unix://", 7) == 0)
@@ -330,5 +438,10 @@ guardsvc_shutdown(void)
 		free(guardsvc_ups[i]);
 		guardsvc_ups[i] = NULL;
 	}
+	selfctr_free(&guardsvc_self);
+	guardsvc_self_state = 0;
+	if (guardsvc_curl)
+		docker_global_cleanup();
+	guardsvc_curl = false;
 	guardsvc_conf = NULL;
 }

@@ -19,6 +19,11 @@
  * "@tmp") and the policy of the node's labels ($NODE_LABELS, else
  * -labels; guard_policy_from_labels()).  A daemon that is not unix:// gets
  * no guard (one warning per address).  -dockerGuard false: no hook.
+ * When jnagent runs in a container, a guard on the DooD daemon also gets
+ * path maps: the Destination -> Source of its own container's mounts
+ * (agent/selfctr.h, looked up once), with guard_conf.maps_only, so a
+ * workspace on no bind mount is refused rather than mounted empty.  DinD
+ * guards need none: the inner daemon has the work directory at its path.
  *
  * The build ends when the controller's KillTask names the build id
  * (guardsvc_build_killed()): the guard stops and everything labelled with

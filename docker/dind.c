@@ -165,7 +165,7 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 	const struct dind_conf		*c = x->c;
 	struct docker_container_config	 cfg;
 	const char			*binds[40], *cmd[40], *labels[2];
-	char				 vbind[200], sbind[1200], wbind[2100];
+	char				 vbind[200], sbind[4200], wbind[8300];
 	char				 hostarg[64], tail[256];
 	cJSON				*info;
 	const char			*drv;
@@ -174,13 +174,22 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 	int				 run;
 
 	snprintf(vbind, sizeof(vbind), "%s:/var/lib/docker", x->name);
-	snprintf(sbind, sizeof(sbind), "%s:%s", c->sock_dir,
-	    DIND_SOCK_INSIDE_DIR);
+	if ((size_t)snprintf(sbind, sizeof(sbind), "%s:%s",
+	    c->sock_dir_host != NULL ? c->sock_dir_host : c->sock_dir,
+	    DIND_SOCK_INSIDE_DIR) >= sizeof(sbind)) {
+		snprintf(err, errlen, "DinD: socket directory path too long");
+		return -1;
+	}
 	binds[nb++] = vbind;
 	binds[nb++] = sbind;
 	if (c->work_dir != NULL && *c->work_dir != '\0') {
-		snprintf(wbind, sizeof(wbind), "%s:%s", c->work_dir,
-		    c->work_dir);
+		if ((size_t)snprintf(wbind, sizeof(wbind), "%s:%s",
+		    c->work_dir_host != NULL ? c->work_dir_host : c->work_dir,
+		    c->work_dir) >= sizeof(wbind)) {
+			snprintf(err, errlen, "DinD: work directory path too "
+			    "long");
+			return -1;
+		}
 		binds[nb++] = wbind;
 	}
 	for (i = 0; c->binds != NULL && c->binds[i] != NULL && nb < 39; i++)

@@ -44,6 +44,13 @@ struct dind_conf {
 	const char *const	*binds;		/* extra "src:dst[:opts]" */
 	const char		*work_dir;	/* mounted at the same path */
 	const char		*sock_dir;	/* required, must exist */
+	/*
+	 * The host paths of work_dir and sock_dir when the caller runs in a
+	 * container (the daemon resolves bind sources on its host); NULL:
+	 * the same paths.  work_dir is still mounted at work_dir inside.
+	 */
+	const char		*work_dir_host;
+	const char		*sock_dir_host;
 	const char *const	*dockerd_args;	/* after --host=... */
 	int			 keep;		/* dind_stop() leaves it running */
 	long			 ready_ms;	/* /_ping wait; 0: 60 s */

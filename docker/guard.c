@@ -70,6 +70,7 @@ struct guard {
 	size_t		 nws;
 	struct guard_map maps[GUARD_MAX_PATHS];
 	size_t		 nmaps;
+	int		 maps_only;
 	unsigned	 allow;
 	size_t		 max_json;
 	int		 max_conns;
@@ -1156,8 +1157,37 @@ nonempty_array(const cJSON *o, const char *k)
 }
 
 /*
+ * A workspace bind source under none of the maps of a guard with
+ * maps_only: jnagent runs in a container and the path is on its own file
+ * system, which the daemon cannot see.
+ */
+static int
+refuse_unmapped(struct gconn *c, const char *src)
+{
+	glog(c->g, 1, "docker guard: build %s: refused bind mount of %.300s "
+	    "(not on a bind mount of jnagent's container)", c->g->build, src);
+	return reply(c, 403, "jnagent docker guard: bind mount of %.300s "
+	    "refused: jnagent runs in a container and this path is on none "
+	    "of its bind mounts, so the daemon would mount an empty directory "
+	    "of the host; bind-mount the agent's work directory into "
+	    "jnagent's container (at the same path)", src);
+}
+
+static int
+path_mapped(const struct guard *g, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < g->nmaps; i++)
+		if (path_under(path, g->maps[i].agent))
+			return 1;
+	return 0;
+}
+
+/*
  * Check and translate one bind source (agent view).  0 ok with *mapped
- * (caller frees), 1 refused, -1 no memory.
+ * (caller frees), 1 refused (policy), 2 refused (maps_only: under no
+ * map), -1 no memory.
  */
 static int
 bind_source(struct guard *g, const char *src, char **mapped)
@@ -1184,6 +1214,12 @@ bind_source(struct guard *g, const char *src, char **mapped)
 	if (!ok) {
 		free(real);
 		return 1;
+	}
+	/* Outside binds the policy allowed pass unmapped, as ever. */
+	if (g->maps_only && !ALLOWED(g, GUARD_RULE_BIND) &&
+	    !path_mapped(g, real)) {
+		free(real);
+		return 2;
 	}
 	*mapped = guard_map_path(g->maps, g->nmaps, real);
 	free(real);
@@ -1273,6 +1309,11 @@ check_hostconfig(struct gconn *c, const char *ver, cJSON *hc, int create)
 			return -1;
 		if (src[0] == '/') {
 			r = bind_source(g, src, &m);
+			if (r == 2) {
+				r = refuse_unmapped(c, src) ? -1 : 1;
+				free(src);
+				return r;
+			}
 			if (r == 1) {
 				snprintf(buf, sizeof buf, "bind mount of "
 				    "%.300s (outside the workspace)", src);
@@ -1306,6 +1347,9 @@ check_hostconfig(struct gconn *c, const char *ver, cJSON *hc, int create)
 			continue;
 		if (strcmp(type, "bind") == 0) {
 			r = bind_source(g, src->valuestring, &m);
+			if (r == 2)
+				return refuse_unmapped(c, src->valuestring) ?
+				    -1 : 1;
 			if (r == 1) {
 				snprintf(buf, sizeof buf, "bind mount of "
 				    "%.300s (outside the workspace)",
@@ -1902,6 +1946,10 @@ rewrite_body(struct gconn *c, struct route *rt, const char *body,
 
 			if (dev != NULL && dev[0] == '/') {
 				r = bind_source(g, dev, &nn);
+				if (r == 2) {
+					r = refuse_unmapped(c, dev) ? -1 : 1;
+					goto out;
+				}
 				if (r == 1) {
 					char	 buf[512];
 
@@ -2376,6 +2424,7 @@ guard_start(const struct guard_conf *conf, char *err, size_t errlen)
 		if (!g->maps[i].agent || !g->maps[i].daemon)
 			FAIL("out of memory");
 	}
+	g->maps_only = conf->maps_only;
 	g->allow = conf->allow;
 	g->max_json = conf->max_json ? conf->max_json : GUARD_MAX_JSON;
 	g->max_conns = conf->max_conns > 0 ? conf->max_conns : GUARD_MAX_CONNS;

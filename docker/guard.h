@@ -79,6 +79,12 @@ struct guard_conf {
 	/* workspaces the build may bind (each also with "@tmp") */
 	const char	*workspaces[GUARD_MAX_PATHS];
 	struct guard_map maps[GUARD_MAX_PATHS];	/* agent -> daemon */
+	/*
+	 * maps_only: the maps are every place the daemon can see (jnagent
+	 * runs in a container): a workspace bind source under no map is
+	 * refused (403) rather than passed on as an empty host directory.
+	 */
+	int		 maps_only;
 	unsigned	 allow;		/* bit (1u << rule): rule allowed */
 	const char	*socket_path;	/* NULL: a new 0700 dir under /tmp */
 	size_t		 max_json;	/* 0: GUARD_MAX_JSON */

@@ -130,7 +130,8 @@ public final class Main {
 			}
 		}
 		if (!List.of("online", "demo", "bench", "connect-bench",
-		    "wait-close", "reject", "pipeline", "pipeline-bench", "git", "register", "docker", "docker-guard")
+		    "wait-close", "reject", "pipeline", "pipeline-bench", "git", "register", "docker", "docker-guard",
+		    "docker-path")
 		    .contains(scenario))
 			throw new IllegalArgumentException("unknown scenario " + scenario);
 		if (expectConnections < 0)
@@ -437,6 +438,7 @@ public final class Main {
 			if (scenario.equals("git")) { new GitScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
 			if (scenario.equals("docker")) { new DockerScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
 			if (scenario.equals("docker-guard")) { new DockerGuardScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
+			if (scenario.equals("docker-path")) { new DockerPathScenario(c, remoteRoot).run(); closeAndCheck(c); return; }
 			if (scenario.startsWith("pipeline")) {
 				Process a = agent;
 				if (scenario.equals("pipeline"))
