@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/dockersel.h"
@@ -89,6 +90,9 @@ guardsvc_self_lookup(const char *host)
 	if (!selfctr_in_container())
 		return -1;
 	err[0] = '\0';
+	/* libcurl is loaded here, on first use, never at start. */
+	if (!guardsvc_curl)
+		guardsvc_curl = docker_global_init() == 0;
 	if ((d = docker_new()) == NULL) {
 		log_error("docker guard: out of memory");
 		return -1;
@@ -338,8 +342,18 @@ guardsvc_sweep(void)
 			nups++;
 	pthread_mutex_unlock(&guardsvc_lock);
 	/* A live id that could not be copied must not be swept: skip. */
+	/*
+	 * A unix socket that is not there has no daemon to sweep: skip it
+	 * without loading libcurl (a node that never runs Docker work).
+	 */
 	if (live != NULL)
 		for (i = 0; i < nups; i++) {
+			if (strncmp(ups[i], "unix://", 7) == 0 &&
+			    access(ups[i] + 7, F_OK) != 0) {
+				log_debug("docker guard: no stale sweep of "
+				    "%.200s (no socket)", ups[i]);
+				continue;
+			}
 			r = guard_sweep_stale(ups[i], guardsvc_conf->name,
 			    (const char *const *)live);
 			if (r > 0)
@@ -395,7 +409,6 @@ guardsvc_install(const struct agent_conf *conf)
 	if (conf->name == NULL)
 		return;
 	guardsvc_conf = conf;
-	guardsvc_curl = docker_global_init() == 0;	/* own container */
 	dood = dockersel_dood_host(conf);
 	pthread_mutex_lock(&guardsvc_lock);
 	if (strncmp(dood, "unix://", 7) == 0)
