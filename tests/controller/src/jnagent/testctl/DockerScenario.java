@@ -53,7 +53,15 @@ final class DockerScenario {
 		    "docker import \"$JNAGENT_E2E_ROOTFS\" busybox >/dev/null " +
 		    "|| exit 3; docker run -d --label jnagent.e2e=" + mode +
 		    " --network none busybox sleep 300 >/dev/null || exit 4; " +
-		    "echo \"host=$DOCKER_HOST\"";
+		    "echo \"host=$DOCKER_HOST\"; " +
+		    "echo \"daemon: $(docker info --format " +
+		    "'{{.Name}}, engine {{.ServerVersion}}, {{.Driver}}')\"; " +
+		    "docker run --rm --network none busybox sh -c " +
+		    "'echo \"container $(hostname): hello from the " + mode +
+		    " daemon\"' || exit 5; " +
+		    "docker ps --filter label=jnagent.e2e=" + mode +
+		    " --format 'running: {{.ID}} {{.Image}} {{.Command}} " +
+		    "{{.Status}}'";
 		Streams.Sink out = c.streams.newSink(true);
 		Streams.Sink err = c.streams.newSink(true);
 		Streams.Sink log = c.streams.newSink(true);
@@ -80,6 +88,11 @@ final class DockerScenario {
 			throw new Checks.Failed("docker-" + mode + ": join " +
 			    (r.thrown != null ? r.thrown : r.value) + ", out \"" +
 			    o + "\", err \"" + e + "\"");
-		Log.status("STEP docker-" + mode + " ok " + o);
+		/* The first line is what the shell test matches; the rest
+		 * (the daemon, a container's output, docker ps) is shown. */
+		String[] lines = o.split("\n");
+		Log.status("STEP docker-" + mode + " ok " + lines[0]);
+		for (int i = 1; i < lines.length; i++)
+			Log.status("  docker-" + mode + " | " + lines[i]);
 	}
 }
