@@ -185,6 +185,9 @@ guard_parse_request(const char *head, size_t len, struct guard_req *r)
 	r->clen = -1;
 	if (len > GUARD_MAX_HEAD)
 		return 431;
+	/* The head is handled as a C string later (make_head): no NUL. */
+	if (memchr(head, '\0', len) != NULL)
+		return 400;
 	while (p < end) {
 		for (eol = p; eol + 1 < end && !(eol[0] == '\r' &&
 		    eol[1] == '\n'); eol++)
@@ -2013,7 +2016,11 @@ make_head(const char *head, const char *method, const char *target,
 	if ((out = malloc(cap)) == NULL)
 		return NULL;
 	n = (size_t)snprintf(out, cap, "%s %s HTTP/1.1\r\n", method, target);
-	p = strstr(head, "\r\n") + 2;
+	if ((p = strstr(head, "\r\n")) == NULL) {	/* parsed: cannot happen */
+		free(out);
+		return NULL;
+	}
+	p += 2;
 	while ((eol = strstr(p, "\r\n")) != NULL && eol != p) {
 		size_t	l = (size_t)(eol - p) + 2;
 		int	skip = strncasecmp(p, "Expect:", 7) == 0;
@@ -2111,9 +2118,20 @@ serve_one(struct gconn *c)
 	pthread_mutex_lock(&g->mu);
 	c->busy = rt.mutating;
 	pthread_mutex_unlock(&g->mu);
-	if (write_all(c->up.fd, uhead, strlen(uhead)) != 0 || (nbody != NULL &&
-	    write_all(c->up.fd, nbody, strlen(nbody)) != 0))
+	/*
+	 * A side request (resolve, port check) may have ended the upstream
+	 * connection (the daemon said Connection: close): connect again.
+	 */
+	if (up_ensure(c) != 0) {
+		reply(c, 502, "jnagent docker guard: cannot reach the daemon");
 		goto out;
+	}
+	if (write_all(c->up.fd, uhead, strlen(uhead)) != 0 || (nbody != NULL &&
+	    write_all(c->up.fd, nbody, strlen(nbody)) != 0)) {
+		reply(c, 502, "jnagent docker guard: the daemon closed the "
+		    "connection");
+		goto out;
+	}
 	if (!rt.needbody) {
 		if (rq.chunked)
 			r = io_chunked(&c->cl, c->up.fd, NULL, NULL, 0);
