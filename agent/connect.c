@@ -15,13 +15,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
 
 #include "agent/connect.h"
 #include "agent/discovery.h"
 #include "agent/guardsvc.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/rnd.h"
 #include "agent/ws.h"
 
 static long long	 connect_start_us = -1;	/* connect_mark_start() */
@@ -56,7 +56,7 @@ connect_backoff_ms(long start_ms, long cap_ms, int attempt)
 		bound *= 2;
 	if (bound > (unsigned long long)cap_ms)
 		bound = (unsigned long long)cap_ms;
-	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+	if (rnd_bytes(&rnd, sizeof(rnd)) != 0)
 		rnd = (unsigned long long)random();
 	return (long)(rnd % (bound + 1));
 }

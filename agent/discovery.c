@@ -31,7 +31,6 @@
 #include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -39,6 +38,7 @@
 #include "agent/discovery.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/tls.h"
 
 #define DISCOVERY_CONNECT_TIMEOUT_MS	30000L
 #define DISCOVERY_READ_TIMEOUT_S	60L
@@ -528,31 +528,6 @@ discovery_auth_header(const char *cred)
 }
 
 /*
- * OpenSSL's one-time set-up (library and provider initialisation, the
- * DRBG, the TLS client method's tables) costs a few ms on first use;
- * done while the controller prepares its discovery answer, it is off the
- * critical path.  with_tls: the TLS handshake comes next (JNLP4).
- */
-static void
-discovery_warm_crypto(int with_tls)
-{
-	static int	 done_rand, done_tls;	/* connect loop thread only */
-	unsigned char	 b;
-	SSL_CTX		*ctx;
-
-	if (!done_rand) {
-		done_rand = 1;
-		(void)RAND_bytes(&b, 1);
-	}
-	if (with_tls && !done_tls) {
-		done_tls = 1;
-		if ((ctx = SSL_CTX_new(TLS_client_method())) != NULL)
-			SSL_CTX_free(ctx);
-	}
-	ERR_clear_error();
-}
-
-/*
  * GET u with the built-in client; header lines (status line first, each
  * with its CRLF) go to hcb like libcurl's CURLOPT_HEADERFUNCTION.  The
  * body is not read.  Returns the HTTP status, 0 for a redirect (libcurl
@@ -615,7 +590,8 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 		    errno != EAGAIN ? strerror(errno) : "send timed out");
 		goto close;
 	}
-	discovery_warm_crypto(warm_tls);
+	if (warm_tls)
+		tls_warm();
 	if ((head = malloc(DISCOVERY_HEAD_MAX + 1)) == NULL) {
 		discovery_seterr(err, errlen, "out of memory");
 		goto close;

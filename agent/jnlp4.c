@@ -33,14 +33,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/tls.h"
 
 #define JNLP4_LPSTR_MAX		65535
 #define JNLP4_SEND_TIMEOUT_MS	30000
@@ -50,8 +46,7 @@
 struct jnlp4 {
 	struct transport	 t;	/* first: the channel sees only this */
 	int			 fd;
-	SSL_CTX			*ctx;
-	SSL			*ssl;
+	struct tls		*tls;
 	uint8_t			*rb;	/* decrypted bytes not yet consumed */
 	size_t			 roff, rlen, rcap;
 	volatile int		*stop;
@@ -170,31 +165,17 @@ int
 jnlp4_identity_decode(const char *b64, uint8_t **der, size_t *derlen,
     char *why, size_t whylen)
 {
-	const unsigned char	*p;
-	EVP_PKEY		*pk;
-	uint8_t			*d;
-	size_t			 n;
+	uint8_t	*d;
+	size_t	 n;
 
 	if (jnlp4_b64_decode(b64, strlen(b64), &d, &n) != 0 || n == 0) {
 		snprintf(why, whylen, "not valid Base64");
 		return -1;
 	}
-	p = d;
-	pk = d2i_PUBKEY(NULL, &p, (long)n);
-	ERR_clear_error();
-	if (pk == NULL || p != d + n) {
-		EVP_PKEY_free(pk);
+	if (tls_spki_is_rsa(d, n, why, whylen) != 0) {
 		free(d);
-		snprintf(why, whylen, "not a DER SubjectPublicKeyInfo");
 		return -1;
 	}
-	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		EVP_PKEY_free(pk);
-		free(d);
-		snprintf(why, whylen, "not an RSA public key");
-		return -1;
-	}
-	EVP_PKEY_free(pk);
 	*der = d;
 	*derlen = n;
 	return 0;
@@ -372,20 +353,6 @@ jnlp4_sanitize(char *dst, size_t dstlen, const uint8_t *p, size_t n,
 	for (i = 0; i < n && o + 1 < dstlen; i++)
 		dst[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	dst[o] = '\0';
-}
-
-static const char *
-jnlp4_ssl_errstr(char *buf, size_t len)
-{
-	unsigned long	 e = ERR_peek_last_error();
-
-	if (e == 0)
-		snprintf(buf, len, "%s", errno != 0 ? strerror(errno) :
-		    "connection closed");
-	else
-		ERR_error_string_n(e, buf, len);
-	ERR_clear_error();
-	return buf;
 }
 
 /* ---- proxy -------------------------------------------------------------- */
@@ -670,28 +637,25 @@ jnlp4_proxy_connect(int fd, const char *host, int port, const char *creds,
 
 /* ---- TLS I/O on the handshake path -------------------------------------- */
 
-/* Wait as SSL asks.  0 ready, -1 error/timeout (err set), -2 stopped. */
+/* Wait as the TLS layer asks (rv: a TLS_* code).  0 ready, -1 error or
+ * timeout (err set), -2 stopped. */
 static int
-jnlp4_ssl_wait(struct jnlp4 *j, int rv, long long deadline, char *err,
+jnlp4_tls_wait(struct jnlp4 *j, int rv, long long deadline, char *err,
     size_t errlen, const char *what)
 {
-	char	 buf[160];
-	int	 e = SSL_get_error(j->ssl, rv), r;
+	int	 r;
 	short	 ev;
 
-	if (e == SSL_ERROR_WANT_READ)
+	if (rv == TLS_WANT_READ)
 		ev = POLLIN;
-	else if (e == SSL_ERROR_WANT_WRITE)
+	else if (rv == TLS_WANT_WRITE)
 		ev = POLLOUT;
-	else if (e == SSL_ERROR_ZERO_RETURN ||
-	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
-		ERR_clear_error();
+	else if (rv == TLS_CLOSED) {
 		jnlp4_seterr(err, errlen, "%s: connection closed by the "
 		    "controller", what);
 		return -1;
 	} else {
-		jnlp4_seterr(err, errlen, "%s: %s", what,
-		    jnlp4_ssl_errstr(buf, sizeof(buf)));
+		jnlp4_seterr(err, errlen, "%s: %s", what, tls_error(j->tls));
 		return -1;
 	}
 	r = jnlp4_wait(j->fd, ev, deadline, j->stop);
@@ -708,19 +672,18 @@ jnlp4_tls_write(struct jnlp4 *j, const void *p, size_t n, long long deadline,
 {
 	const uint8_t	*b = p;
 	size_t		 len;
-	int		 w, r;
+	ssize_t		 w;
+	int		 r;
 
 	while (n > 0) {
 		len = n > 65536 ? 65536 : n;
-		ERR_clear_error();
-		errno = 0;
-		w = SSL_write(j->ssl, b, (int)len);
+		w = tls_write(j->tls, b, len);
 		if (w > 0) {
 			b += w;
 			n -= (size_t)w;
 			continue;
 		}
-		if ((r = jnlp4_ssl_wait(j, w, deadline, err, errlen,
+		if ((r = jnlp4_tls_wait(j, (int)w, deadline, err, errlen,
 		    "TLS write")) != 0)
 			return r;
 	}
@@ -732,7 +695,8 @@ static int
 jnlp4_tls_fill(struct jnlp4 *j, long long deadline, char *err, size_t errlen)
 {
 	uint8_t	*nb;
-	int	 rd, r;
+	ssize_t	 rd;
+	int	 r;
 
 	if (j->roff > 0 && j->roff == j->rlen)
 		j->roff = j->rlen = 0;
@@ -753,15 +717,12 @@ jnlp4_tls_fill(struct jnlp4 *j, long long deadline, char *err, size_t errlen)
 		}
 	}
 	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		rd = SSL_read(j->ssl, j->rb + j->rlen,
-		    (int)(j->rcap - j->rlen));
+		rd = tls_read(j->tls, j->rb + j->rlen, j->rcap - j->rlen);
 		if (rd > 0) {
 			j->rlen += (size_t)rd;
 			return 0;
 		}
-		if ((r = jnlp4_ssl_wait(j, rd, deadline, err, errlen,
+		if ((r = jnlp4_tls_wait(j, (int)rd, deadline, err, errlen,
 		    "TLS read")) != 0)
 			return r;
 	}
@@ -997,18 +958,16 @@ static size_t
 jnlp4_op_pending(struct transport *t)
 {
 	struct jnlp4	*j = (struct jnlp4 *)t;
-	int		 p = SSL_pending(j->ssl);
 
-	return (j->rlen - j->roff) + (p > 0 ? (size_t)p : 0);
+	return (j->rlen - j->roff) + tls_pending(j->tls);
 }
 
 static ssize_t
 jnlp4_op_recv(struct transport *t, uint8_t *p, size_t n)
 {
 	struct jnlp4	*j = (struct jnlp4 *)t;
-	char		 buf[160];
 	size_t		 avail = j->rlen - j->roff;
-	int		 rd, e;
+	ssize_t		 rd;
 
 	if (n == 0)
 		return 0;
@@ -1021,29 +980,18 @@ jnlp4_op_recv(struct transport *t, uint8_t *p, size_t n)
 			j->roff = j->rlen = 0;
 		return (ssize_t)n;
 	}
-	ERR_clear_error();
-	errno = 0;
-	rd = SSL_read(j->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+	rd = tls_read(j->tls, p, n);
 	if (rd > 0)
 		return rd;
-	e = SSL_get_error(j->ssl, rd);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+	if (rd == TLS_WANT_READ || rd == TLS_WANT_WRITE) {
 		errno = EAGAIN;
 		return -1;
 	}
-	if (e == SSL_ERROR_ZERO_RETURN ||
-	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
-		ERR_clear_error();
+	if (rd == TLS_CLOSED)
 		return 0;
-	}
-	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-		snprintf(t->err, sizeof(t->err), "read: %s", strerror(errno));
-	else
-		snprintf(t->err, sizeof(t->err), "TLS read: %s",
-		    jnlp4_ssl_errstr(buf, sizeof(buf)));
+	snprintf(t->err, sizeof(t->err), "TLS %s", tls_error(j->tls));
 	errno = EIO;
-	return -1;
-}
+	return -1;}
 
 static int
 jnlp4_op_send(struct transport *t, const uint8_t *p, size_t n)
@@ -1065,10 +1013,7 @@ jnlp4_free(struct jnlp4 *j)
 {
 	if (j == NULL)
 		return;
-	if (j->ssl != NULL)
-		SSL_free(j->ssl);
-	if (j->ctx != NULL)
-		SSL_CTX_free(j->ctx);
+	tls_free(j->tls);
 	if (j->fd != -1)
 		close(j->fd);
 	if (j->rb != NULL) {
@@ -1085,11 +1030,8 @@ jnlp4_op_close(struct transport *t)
 
 	if (j == NULL)
 		return;
-	if (j->ssl != NULL) {
-		ERR_clear_error();
-		(void)SSL_shutdown(j->ssl);	/* one close_notify, no wait */
-		ERR_clear_error();
-	}
+	tls_close(j->tls);	/* one close_notify, no wait */
+	j->tls = NULL;
 	jnlp4_free(j);
 }
 
@@ -1122,54 +1064,31 @@ static int
 jnlp4_tls_handshake(struct jnlp4 *j, const struct jnlp4_params *p,
     long long deadline, char *err, size_t errlen)
 {
-	X509		*peer;
-	EVP_PKEY	*pk;
-	unsigned char	*der = NULL;
-	int		 r, len;
+	uint8_t	*der;
+	size_t	 len;
+	int	 r;
 
-	if ((j->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(j->ctx, TLS1_2_VERSION) != 1) {
-		jnlp4_seterr(err, errlen, "TLS setup failed");
+	if ((j->tls = tls_client_new(j->fd, jnlp4_sni_ok(p->tls_host) ?
+	    p->tls_host : NULL, err, errlen)) == NULL)
 		return -1;
-	}
-	/* The identity pin below replaces chain/hostname verification. */
-	SSL_CTX_set_verify(j->ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_options(j->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF |
-	    SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(j->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if ((j->ssl = SSL_new(j->ctx)) == NULL ||
-	    SSL_set_fd(j->ssl, j->fd) != 1) {
-		jnlp4_seterr(err, errlen, "TLS setup failed");
-		return -1;
-	}
-	if (jnlp4_sni_ok(p->tls_host))
-		(void)SSL_set_tlsext_host_name(j->ssl, p->tls_host);
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((r = SSL_connect(j->ssl)) == 1)
-			break;
-		if ((r = jnlp4_ssl_wait(j, r, deadline, err, errlen,
+	while ((r = tls_handshake(j->tls)) != 0)
+		if ((r = jnlp4_tls_wait(j, r, deadline, err, errlen,
 		    "TLS handshake")) != 0)
 			return r;
-	}
-	if ((peer = SSL_get0_peer_certificate(j->ssl)) == NULL ||
-	    (pk = X509_get0_pubkey(peer)) == NULL) {
+	if (tls_peer_spki(j->tls, &der, &len) != 0) {
 		jnlp4_seterr(err, errlen, "controller identity mismatch: no "
 		    "server certificate");
 		return -1;
 	}
-	len = i2d_PUBKEY(pk, &der);
-	if (len <= 0 || (size_t)len != p->identity_len ||
-	    memcmp(der, p->identity, p->identity_len) != 0) {
-		OPENSSL_free(der);
+	r = len == p->identity_len && memcmp(der, p->identity, len) == 0;
+	free(der);
+	if (!r) {
 		jnlp4_seterr(err, errlen, "controller identity mismatch: the "
 		    "TLS certificate's key is not the instance identity");
 		return -1;
 	}
-	OPENSSL_free(der);
-	log_debug("TLS %s %s, controller identity verified",
-	    SSL_get_version(j->ssl), SSL_get_cipher_name(j->ssl));
+	log_debug("TLS %s %s (%s), controller identity verified",
+	    tls_version(j->tls), tls_cipher(j->tls), tls_library());
 	return 0;
 }
 

@@ -24,6 +24,16 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 
+#ifdef LAZY_OPENSSL
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#endif
+
 #include "agent/lazy.h"
 #include "agent/log.h"
 
@@ -34,8 +44,16 @@
 #define LAZY_ARCHIVE_SONAME	"libarchive.so.13"
 #endif
 
+#ifndef LAZY_CRYPTO_SONAME
+#define LAZY_CRYPTO_SONAME	"libcrypto.so.3"
+#endif
+#ifndef LAZY_SSL_SONAME
+#define LAZY_SSL_SONAME		"libssl.so.3"
+#endif
+
 struct lazy_lib {
 	const char	*soname;
+	void		(*open)(void);
 	pthread_once_t	 once;
 	void		*handle;	/* set once, by lazy_open */
 	char		 err[256];
@@ -45,11 +63,22 @@ static void	lazy_open_curl(void);
 static void	lazy_open_archive(void);
 
 static struct lazy_lib	 lazy_curl = {
-	LAZY_CURL_SONAME, PTHREAD_ONCE_INIT, NULL, ""
+	LAZY_CURL_SONAME, lazy_open_curl, PTHREAD_ONCE_INIT, NULL, ""
 };
 static struct lazy_lib	 lazy_archive = {
-	LAZY_ARCHIVE_SONAME, PTHREAD_ONCE_INIT, NULL, ""
+	LAZY_ARCHIVE_SONAME, lazy_open_archive, PTHREAD_ONCE_INIT, NULL, ""
 };
+#ifdef LAZY_OPENSSL
+static void	lazy_open_crypto(void);
+static void	lazy_open_ssl(void);
+
+static struct lazy_lib	 lazy_crypto = {
+	LAZY_CRYPTO_SONAME, lazy_open_crypto, PTHREAD_ONCE_INIT, NULL, ""
+};
+static struct lazy_lib	 lazy_ssl = {
+	LAZY_SSL_SONAME, lazy_open_ssl, PTHREAD_ONCE_INIT, NULL, ""
+};
+#endif
 
 static void
 lazy_open(struct lazy_lib *l)
@@ -78,6 +107,20 @@ lazy_open_archive(void)
 	lazy_open(&lazy_archive);
 }
 
+#ifdef LAZY_OPENSSL
+static void
+lazy_open_crypto(void)
+{
+	lazy_open(&lazy_crypto);
+}
+
+static void
+lazy_open_ssl(void)
+{
+	lazy_open(&lazy_ssl);
+}
+#endif
+
 /* The real address of name; exits when the library or name is missing. */
 static void *
 lazy_fn(struct lazy_lib *l, const char *name, void **slot)
@@ -86,8 +129,7 @@ lazy_fn(struct lazy_lib *l, const char *name, void **slot)
 
 	if ((fp = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) != NULL)
 		return fp;
-	pthread_once(&l->once, l == &lazy_curl ? lazy_open_curl :
-	    lazy_open_archive);
+	pthread_once(&l->once, l->open);
 	if ((h = __atomic_load_n(&l->handle, __ATOMIC_ACQUIRE)) == NULL)
 		fatalx(1, "cannot load %s, needed for this feature: %s",
 		    l->soname, l->err);
@@ -293,3 +335,36 @@ archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	va_end(ap);
 	f(a, err, "%s", msg);
 }
+
+#ifdef LAZY_OPENSSL
+/*
+ * ---- OpenSSL (--with-tls=mbedtls builds only) ------------------------
+ * JNLP4-connect runs on Mbed TLS there; these serve the features that
+ * still use OpenSSL: FilePath digests, registration, the WebSocket key,
+ * -cert inside libcurl (which maps OpenSSL itself anyway).
+ */
+LAZY_FN(lazy_crypto, EVP_MD_CTX *, EVP_MD_CTX_new, (void), ())
+LAZY_VOID(lazy_crypto, EVP_MD_CTX_free, (EVP_MD_CTX *c), (c))
+LAZY_FN(lazy_crypto, const EVP_MD *, EVP_md5, (void), ())
+LAZY_FN(lazy_crypto, const EVP_MD *, EVP_sha256, (void), ())
+LAZY_FN(lazy_crypto, int, EVP_DigestInit_ex,
+    (EVP_MD_CTX *c, const EVP_MD *t, ENGINE *e), (c, t, e))
+LAZY_FN(lazy_crypto, int, EVP_DigestUpdate,
+    (EVP_MD_CTX *c, const void *d, size_t n), (c, d, n))
+LAZY_FN(lazy_crypto, int, EVP_DigestFinal_ex,
+    (EVP_MD_CTX *c, unsigned char *md, unsigned int *n), (c, md, n))
+LAZY_FN(lazy_crypto, unsigned char *, SHA1,
+    (const unsigned char *d, size_t n, unsigned char *md), (d, n, md))
+LAZY_VOID(lazy_crypto, ERR_clear_error, (void), ())
+LAZY_FN(lazy_crypto, BIO *, BIO_new_file, (const char *f, const char *m),
+    (f, m))
+LAZY_FN(lazy_crypto, BIO *, BIO_new_mem_buf, (const void *b, int n), (b, n))
+LAZY_FN(lazy_crypto, int, BIO_free, (BIO *b), (b))
+LAZY_FN(lazy_crypto, X509 *, PEM_read_bio_X509,
+    (BIO *b, X509 **x, pem_password_cb *cb, void *u), (b, x, cb, u))
+LAZY_VOID(lazy_crypto, X509_free, (X509 *x), (x))
+LAZY_FN(lazy_crypto, int, X509_STORE_add_cert, (X509_STORE *s, X509 *x),
+    (s, x))
+LAZY_FN(lazy_ssl, X509_STORE *, SSL_CTX_get_cert_store, (const SSL_CTX *c),
+    (c))
+#endif

@@ -195,11 +195,13 @@ selfctr_lookup(struct docker *d, struct selfctr *s, char *err,
 		}
 		id = cJSON_GetObjectItemCaseSensitive(c, "Id");
 		name = cJSON_GetObjectItemCaseSensitive(c, "Name");
-		snprintf(s->id, sizeof(s->id), "%s", cJSON_IsString(id) ?
+		snprintf(s->id, sizeof(s->id), "%.*s", (int)sizeof(s->id) - 1,
+		    cJSON_IsString(id) ?
 		    id->valuestring : cand[i]);
 		snprintf(s->name, sizeof(s->name), "%s", cJSON_IsString(name) ?
 		    name->valuestring + (name->valuestring[0] == '/') : "");
-		snprintf(s->how, sizeof(s->how), "%s", how[i]);
+		snprintf(s->how, sizeof(s->how), "%.*s", (int)sizeof(s->how) - 1,
+		    how[i]);
 		selfctr_mounts(s, c);
 		cJSON_Delete(c);
 		return 1;

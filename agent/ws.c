@@ -31,13 +31,13 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <wslay/wslay.h>
 
 #include "agent/discovery.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/rnd.h"
 #include "agent/ws.h"
 
 #define WS_HANDSHAKE_TIMEOUT_MS	30000
@@ -262,7 +262,7 @@ static int
 ws_cb_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
     void *arg)
 {
-	if (RAND_bytes(buf, (int)len) != 1) {
+	if (rnd_bytes(buf, len) != 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -823,7 +823,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		w->fd = fd;
 	}
 
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
+	if (rnd_bytes(nonce, sizeof(nonce)) != 0 ||
 	    (k = jnlp4_b64_encode(nonce, sizeof(nonce))) == NULL) {
 		ws_seterr(err, errlen, "no random key");
 		goto fail;

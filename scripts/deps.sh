@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config clang
       libclang-rt-14-dev
-      libssl-dev zlib1g-dev libcurl4-openssl-dev libcjson-dev libarchive-dev
+      libssl-dev libmbedtls-dev zlib1g-dev libcurl4-openssl-dev libcjson-dev libarchive-dev
       libwslay-dev openjdk-17-jdk-headless openssl curl ca-certificates
       docker.io busybox-static iproute2 procps python3-yaml groff-base git
       git-lfs)

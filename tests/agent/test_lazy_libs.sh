@@ -2,9 +2,10 @@
 # jnagent loads libcurl and libarchive on first use only (agent/lazy.h):
 # plain http without a proxy never maps them; a proxy variable sends
 # discovery and the WebSocket connection through libcurl, loaded on
-# demand (no_proxy keeps the traffic on loopback, direct).
+# demand (no_proxy keeps the traffic on loopback, direct).  A build with
+# --with-tls=mbedtls does not map libcrypto for plain http either.
 . "$(dirname "$0")/lib.sh"
-e2e_init 10
+e2e_init 11
 
 maps_has() {	# maps_has PID LIBNAME
 	grep -q "/$2" "/proc/$1/maps" 2>/dev/null
@@ -16,6 +17,15 @@ check "plain http: online" wait_line "$T/ctl.out" '^ONLINE 1$' 30
 check "plain http: libcurl not loaded" eval '! maps_has "$AGENT_PID" libcurl.so'
 check "plain http: libarchive not loaded" \
     eval '! maps_has "$AGENT_PID" libarchive.so'
+# --with-tls=mbedtls: JNLP4-connect on Mbed TLS, libcrypto not mapped
+# until a feature needs it; the default build runs it on OpenSSL.
+if maps_has "$AGENT_PID" libmbedtls.so; then
+	check "Mbed TLS build: online with no libcrypto mapped" \
+	    eval '! maps_has "$AGENT_PID" libcrypto.so'
+else
+	check "OpenSSL build: online with libssl mapped" \
+	    maps_has "$AGENT_PID" libssl.so
+fi
 check "plain http: controller verdict RESULT ok" ctl_finished 30
 
 next_run plain
