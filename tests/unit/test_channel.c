@@ -22,68 +22,9 @@
 #include "agent/log.h"
 #include "protocol/chunk.h"
 #include "protocol/command.h"
+#include "tests/unit/chan_testutil.h"
 #include "tests/unit/tap.h"
 
-/* ---- a transport over a plain socket ---- */
-
-struct ttrans {
-	struct transport	 t;
-	int			 fd;
-};
-
-static int
-tt_fd(struct transport *t)
-{
-	return ((struct ttrans *)t)->fd;
-}
-
-static size_t
-tt_pending(struct transport *t)
-{
-	return 0;
-}
-
-static ssize_t
-tt_recv(struct transport *t, uint8_t *p, size_t n)
-{
-	ssize_t	 r;
-
-	r = recv(((struct ttrans *)t)->fd, p, n, MSG_DONTWAIT);
-	if (r < 0 && errno != EAGAIN)
-		snprintf(t->err, sizeof(t->err), "recv: %s", strerror(errno));
-	return r;
-}
-
-static int
-tt_send(struct transport *t, const uint8_t *p, size_t n)
-{
-	ssize_t	 r;
-
-	while (n > 0) {
-		r = send(((struct ttrans *)t)->fd, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(t->err, sizeof(t->err), "send: %s",
-			    strerror(errno));
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static void
-tt_close(struct transport *t)
-{
-	close(((struct ttrans *)t)->fd);
-	free(t);
-}
-
-static const struct transport_ops tt_ops = {
-	tt_fd, tt_pending, tt_recv, tt_send, NULL, tt_close,
-};
 
 /* ---- the controller side ---- */
 
@@ -95,9 +36,7 @@ struct run {
 	enum channel_end	 end;
 	struct agent_conf	 conf;
 	struct ttrans		*tt;
-	struct chunk_asm	 asm_;
-	uint8_t			 buf[65536];
-	size_t			 off, len;
+	struct chan_rx		 rx;
 	bool			 answer_pings;
 	int			 pings;		/* agent pings seen */
 	int32_t			 ping_loader;	/* their classLoaderProxy oid */
@@ -105,15 +44,6 @@ struct run {
 	uint64_t		 ping_at[8];
 	int32_t			 next_id;	/* controller request ids */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void *
 run_main(void *arg)
@@ -128,21 +58,13 @@ run_main(void *arg)
 static int
 run_start(struct run *r)
 {
-	int	 sv[2];
-
 	memset(r, 0, sizeof(*r));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
-	    (r->tt = calloc(1, sizeof(*r->tt))) == NULL)
+	if (chan_pair(&r->tt, &r->fd) == -1)
 		return -1;
-	r->tt->t.ops = &tt_ops;
-	r->tt->t.name = "JNLP4-connect";
-	r->tt->t.peer_capability = JNAGENT_CAPABILITY;
-	r->tt->fd = sv[0];
-	r->fd = sv[1];
 	r->conf.work_dir = (char *)"/tmp";
 	r->answer_pings = true;
 	r->next_id = 100;
-	chunk_asm_init(&r->asm_, NULL);
+	chan_rx_init(&r->rx);
 	return pthread_create(&r->th, NULL, run_main, r) == 0 ? 0 : -1;
 }
 
@@ -162,32 +84,14 @@ run_finish(struct run *r, int ms)
 	pthread_join(r->th, NULL);
 	if (r->fd != -1)
 		close(r->fd);
-	chunk_asm_free(&r->asm_);
+	chan_rx_free(&r->rx);
 	return true;
 }
 
 static int
 ctl_send(struct run *r, const uint8_t *cmd, size_t len)
 {
-	struct wbuf	 w;
-	size_t		 off = 0;
-	ssize_t		 n;
-
-	wbuf_init(&w, (size_t)1 << 28);
-	if (chunk_put_all(&w, cmd, len) != PROTO_OK) {
-		wbuf_free(&w);
-		return -1;
-	}
-	while (off < w.len) {
-		n = write(r->fd, w.d + off, w.len - off);
-		if (n <= 0) {
-			wbuf_free(&w);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	wbuf_free(&w);
-	return 0;
+	return chan_send_cmd(r->fd, cmd, len, (size_t)1 << 28);
 }
 
 static int
@@ -206,40 +110,7 @@ ctl_send_wbuf(struct run *r, struct wbuf *w)
 static int
 ctl_next(struct run *r, int ms, struct cmd *c)
 {
-	struct pollfd	 pfd;
-	struct rbuf	 in;
-	uint8_t		*cmd;
-	size_t		 cmdlen;
-	uint64_t	 dl = now_ms() + (uint64_t)ms;
-	ssize_t		 n;
-	int		 rc;
-
-	for (;;) {
-		if (r->len > 0) {
-			in = rbuf_make(r->buf + r->off, r->len);
-			rc = chunk_asm_feed(&r->asm_, &in, &cmd, &cmdlen);
-			r->off += r->len - in.len;
-			r->len = in.len;
-			if (rc == PROTO_OK) {
-				rc = cmd_parse(cmd, cmdlen, NULL, c, NULL);
-				free(cmd);
-				return rc == PROTO_OK ? 0 : -2;
-			}
-			if (rc != PROTO_INCOMPLETE)
-				return -2;
-		}
-		if (now_ms() >= dl)
-			return -1;
-		pfd.fd = r->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(dl - now_ms())) <= 0)
-			continue;
-		n = read(r->fd, r->buf, sizeof(r->buf));
-		if (n <= 0)
-			return -2;
-		r->off = 0;
-		r->len = (size_t)n;
-	}
+	return chan_rx_next(&r->rx, r->fd, ms, false, c);
 }
 
 static const uint8_t null_pl[] = { 0xac, 0xed, 0x00, 0x05, 0x70 };
@@ -2760,12 +2631,12 @@ test_bulk_echo(uint64_t total)
 		pfd.revents = 0;
 		(void)poll(&pfd, 1, 1000);
 		if (pfd.revents & POLLIN) {
-			ssize_t	 nr = read(r.fd, r.buf, sizeof(r.buf));
+			ssize_t	 nr = read(r.fd, r.rx.buf, sizeof(r.rx.buf));
 
 			if (nr <= 0)
 				break;
-			r.off = 0;
-			r.len = (size_t)nr;
+			r.rx.off = 0;
+			r.rx.len = (size_t)nr;
 		}
 	}
 	hwm1 = vm_hwm_kb(false);

@@ -28,6 +28,7 @@
 #include "agent/log.h"
 #include "protocol/chunk.h"
 #include "protocol/command.h"
+#include "tests/unit/chan_testutil.h"
 #include "protocol/jval.h"
 #include "tests/unit/tap.h"
 
@@ -37,69 +38,6 @@
 
 static char	 root[256];
 
-/* ---- a transport over one end of a socketpair ---- */
-
-struct ttrans {
-	struct transport	 t;
-	int			 fd;
-};
-
-static int
-tt_fd(struct transport *t)
-{
-	return ((struct ttrans *)t)->fd;
-}
-
-static size_t
-tt_pending(struct transport *t)
-{
-	(void)t;
-	return 0;
-}
-
-static ssize_t
-tt_recv(struct transport *t, uint8_t *p, size_t n)
-{
-	ssize_t	 r = recv(((struct ttrans *)t)->fd, p, n, MSG_DONTWAIT);
-
-	if (r < 0 && errno != EAGAIN)
-		snprintf(t->err, sizeof(t->err), "recv: %s", strerror(errno));
-	return r;
-}
-
-static int
-tt_send_fd(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t	 r;
-
-	while (n > 0) {
-		r = send(fd, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-tt_send(struct transport *t, const uint8_t *p, size_t n)
-{
-	return tt_send_fd(((struct ttrans *)t)->fd, p, n);
-}
-
-static void
-tt_close(struct transport *t)
-{
-	close(((struct ttrans *)t)->fd);
-	free(t);
-}
-
-static const struct transport_ops tt_ops = {
-	tt_fd, tt_pending, tt_recv, tt_send, NULL, tt_close,
-};
 
 struct live {
 	pthread_t		 th;
@@ -107,9 +45,7 @@ struct live {
 	volatile int		 stop;
 	struct agent_conf	 conf;
 	struct ttrans		*tt;
-	struct chunk_asm	 as;
-	uint8_t			 buf[65536];
-	size_t			 off, len;
+	struct chan_rx		 rx;
 	int32_t			 next_id;
 };
 
@@ -125,20 +61,12 @@ live_main(void *arg)
 static int
 live_start(struct live *l)
 {
-	int	 sv[2];
-
 	memset(l, 0, sizeof(*l));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
-	    (l->tt = calloc(1, sizeof(*l->tt))) == NULL)
+	if (chan_pair(&l->tt, &l->fd) == -1)
 		return -1;
-	l->tt->t.ops = &tt_ops;
-	l->tt->t.name = "JNLP4-connect";
-	l->tt->t.peer_capability = JNAGENT_CAPABILITY;
-	l->tt->fd = sv[0];
-	l->fd = sv[1];
 	l->conf.work_dir = root;
 	l->next_id = 500;
-	chunk_asm_init(&l->as, NULL);
+	chan_rx_init(&l->rx);
 	return pthread_create(&l->th, NULL, live_main, l) == 0 ? 0 : -1;
 }
 
@@ -149,58 +77,20 @@ live_stop(struct live *l)
 	shutdown(l->fd, SHUT_RDWR);
 	pthread_join(l->th, NULL);
 	close(l->fd);
-	chunk_asm_free(&l->as);
+	chan_rx_free(&l->rx);
 }
 
 static int
 live_send(struct live *l, const uint8_t *cmd, size_t len)
 {
-	struct wbuf	 w;
-	int		 r = 0;
-
-	wbuf_init(&w, (size_t)1 << 26);
-	if (chunk_put_all(&w, cmd, len) != PROTO_OK ||
-	    tt_send_fd(l->fd, w.d, w.len) == -1)
-		r = -1;
-	wbuf_free(&w);
-	return r;
+	return chan_send_cmd(l->fd, cmd, len, (size_t)1 << 26);
 }
 
 /* Next command from the agent: 0, or -1 on timeout or error. */
 static int
 live_next(struct live *l, int ms, struct cmd *c)
 {
-	struct pollfd	 pfd;
-	struct rbuf	 in;
-	uint8_t		*cmd;
-	size_t		 cmdlen;
-	ssize_t		 n;
-	int		 rc;
-
-	for (;;) {
-		if (l->len > 0) {
-			in = rbuf_make(l->buf + l->off, l->len);
-			rc = chunk_asm_feed(&l->as, &in, &cmd, &cmdlen);
-			l->off += l->len - in.len;
-			l->len = in.len;
-			if (rc == PROTO_OK) {
-				memset(c, 0, sizeof(*c));
-				rc = cmd_parse(cmd, cmdlen, NULL, c, NULL);
-				free(cmd);
-				return rc == PROTO_OK ? 0 : -1;
-			}
-			if (rc != PROTO_INCOMPLETE)
-				return -1;
-		}
-		pfd.fd = l->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, ms) <= 0)
-			return -1;
-		if ((n = read(l->fd, l->buf, sizeof(l->buf))) <= 0)
-			return -1;
-		l->off = 0;
-		l->len = (size_t)n;
-	}
+	return chan_rx_next(&l->rx, l->fd, ms, true, c) == 0 ? 0 : -1;
 }
 
 /* ---- StartWatching, as a controller writes it ---- */
