@@ -13,9 +13,11 @@
 #   TLS done        JNLP4-connect's TLS handshake finished (not for -w)
 #   channel up      headers and capability exchanged: commands may flow
 #   online          the connect set and preOnline set were answered
-# and the agent's peak RSS (ru_maxrss via /usr/bin/time).  Its CPU time
-# (perf stat task-clock, when perf works; includes /usr/bin/time's own
-# ~1 ms) is taken in separate runs, since perf's set-up would delay the
+# and the agent's peak RSS (ru_maxrss).  The clock for "agent exec" is
+# read in the child just before execve (bench/spawn.c, compiled on the
+# fly), so no shell or /usr/bin/time start-up is counted.  Its CPU time
+# (perf stat task-clock, when perf works; includes the launcher's own
+# fraction of a ms) is taken in separate runs, since perf's set-up would delay the
 # exec; unlike the times above it does not depend on the host's load.
 # Median, 90th percentile, min and max over RUNS runs after WARM
 # discarded warm-up runs.  Baseline in
@@ -78,7 +80,6 @@ CTL_JVM_FLAGS=-XX:+UseSerialGC
 . "$top_srcdir/tests/agent/lib.sh"
 [ -n "$JAVAC" ] && [ -n "$JAVA" ] || { echo "bench: needs a JDK" >&2; exit 1; }
 [ -x "$JNAGENT" ] || { echo "bench: no jnagent at $JNAGENT" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench: needs GNU time (/usr/bin/time)" >&2; exit 1; }
 if nm -D "$JNAGENT" 2>/dev/null | grep -q __asan_init; then
 	echo "bench: $JNAGENT is a sanitizer build; use a plain one" >&2
 	exit 1
@@ -125,6 +126,12 @@ fail_run() {
 	exit 1
 }
 
+# bench/spawn.c: reads the clock in the child just before execve and
+# reports ru_maxrss, so no shell or /usr/bin/time start-up is counted.
+SPAWN=$T/spawn
+${CC:-cc} -O2 -o "$SPAWN" "$top_srcdir/bench/spawn.c" ||
+    { echo "bench: cannot compile bench/spawn.c" >&2; exit 1; }
+
 ctl_start --scenario connect-bench --expect-connections "$TOTAL" \
     --agent-pings 1 --ws-ping 30 --timeout $((E2E_TIMEOUT - 10)) >/dev/null ||
     fail_run "controller did not start"
@@ -163,12 +170,11 @@ run_one() {
 	conn=$((conn + 1))
 	rm -f "$T/rss" "$T/cpu"
 	(
-		now_us > "$T/t0"
 		if [ "${kind%-cpu}" != "$kind" ]; then
 			exec $NICE perf stat -x, -e task-clock -o "$T/cpu" \
-			    /usr/bin/time -f %M -o "$T/rss" "$@"
+			    "$SPAWN" "$T/t0" "$T/rss" "$@"
 		fi
-		exec $NICE /usr/bin/time -f %M -o "$T/rss" "$@"
+		exec $NICE "$SPAWN" "$T/t0" "$T/rss" "$@"
 	) >"$T/agent.out" 2>"$T/agent.err" </dev/null &
 	AGENT_PID=$!
 	wait_line "$T/ctl.out" "^CLOSED $conn\$" 60 ||
