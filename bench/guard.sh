@@ -13,7 +13,7 @@ N=300 R=7 MB=1024 CB=256
 while getopts n:r:m:c: o; do case $o in n) N=$OPTARG;; r) R=$OPTARG;; m) MB=$OPTARG;; c) CB=$OPTARG;; *) exit 2;; esac; done
 docker_test_start || { echo "bench/guard.sh: skipped: $DOCKER_TEST_SKIP"; exit 0; }
 G=
-trap '[ -n "$G" ] && kill -TERM $G 2>/dev/null; wait; docker_test_stop' EXIT
+trap '[ -n "$G" ] && kill -TERM $G 2>/dev/null && wait $G; docker_test_stop' EXIT  # not a bare wait: dockerd is a child too
 docker_test_image busybox
 T=$DOCKER_TEST_DIR
 mkdir -p "$T/ws"
@@ -62,9 +62,11 @@ r=0; while [ $r -lt "$LR" ]; do
 done
 bytes=$(head -n1 "$T/g" | cut -d' ' -f1)
 d=$(cut -d' ' -f2 "$T/d" | median); g=$(cut -d' ' -f2 "$T/g" | median)
-printf 'log stream %d MiB: direct %d ms (%d MiB/s)  guard %d ms (%d MiB/s)  time ratio %s  (median of %d)\n' \
-    $((bytes / 1048576)) $((d / 1000000)) $((bytes * 1000 / (d / 1000 + 1) / 1048576)) \
-    $((g / 1000000)) $((bytes * 1000 / (g / 1000 + 1) / 1048576)) "$(ratio "$g" "$d")" "$LR"
+# MiB/s from bytes and ns
+mibs() { awk -v b="$1" -v ns="$2" 'BEGIN { if (ns > 0) printf "%.0f", b / 1048576 / (ns / 1e9); else print 0 }'; }
+printf 'log stream %d MiB: direct %d ms (%s MiB/s)  guard %d ms (%s MiB/s)  time ratio %s  (median of %d)\n' \
+    $((bytes / 1048576)) $((d / 1000000)) "$(mibs "$bytes" "$d")" \
+    $((g / 1000000)) "$(mibs "$bytes" "$g")" "$(ratio "$g" "$d")" "$LR"
 head -c $((CB * 1024 * 1024)) /dev/urandom > "$T/ws/blob"
 : >"$T/d"; : >"$T/g"
 r=0; while [ $r -lt "$LR" ]; do

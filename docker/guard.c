@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@
 
 #define GUARD_MAX_HEAD	(64 * 1024)
 #define GUARD_IOBUF	(64 * 1024)
+#define GUARD_CACHE	128	/* remembered references, see cache_get */
 
 static const char *guard_rule_names[GUARD_RULE_COUNT] = {
 	"privileged", "host-pid", "host-network", "host-ipc", "host-uts",
@@ -46,11 +48,26 @@ static const char *guard_rule_names[GUARD_RULE_COUNT] = {
 	"bind-outside-workspace", "daemon-admin",
 };
 
+struct gout;
+
 struct gio {
 	int		 fd;
 	char		*buf;
 	size_t		 off;
 	size_t		 len;
+	struct gout	*pending;	/* flushed before this io blocks */
+};
+
+/*
+ * Bytes bound for fd, gathered so that a chunked stream of small chunks
+ * (a log line each) leaves in one write per read instead of three per
+ * chunk.  Flushed whenever the source has nothing more buffered (see
+ * io_fill), so a followed stream is not delayed.
+ */
+struct gout {
+	int		 fd;
+	size_t		 len;
+	char		 buf[GUARD_IOBUF];
 };
 
 struct gconn {
@@ -60,6 +77,19 @@ struct gconn {
 	struct gio	 up;		/* upstream (fd -1 until connected) */
 	int		 busy;		/* a mutating request is upstream */
 	struct gconn	*next;
+};
+
+/*
+ * A reference (name, id or id prefix, as the build wrote it) that
+ * resolve() found to be the build's, with the id it stands for.  Labels
+ * cannot change after creation, so an id once the build's stays the
+ * build's; names are forgotten when the guard sees them change (create,
+ * rename, remove, prune).  Kind 3 is an exec instance (ref == id).
+ */
+struct gcache {
+	int		 kind;		/* enum gkind, or 3; -1 unused */
+	char		*ref;
+	char		*id;
 };
 
 struct guard {
@@ -87,6 +117,8 @@ struct guard {
 	struct gconn	*conns;
 	int		 nconns;
 	int		 stopping;
+	struct gcache	 cache[GUARD_CACHE];	/* under mu */
+	unsigned	 cache_next;
 };
 
 static void
@@ -408,11 +440,15 @@ guard_map_path(const struct guard_map *maps, size_t nmaps, const char *path)
 
 /* ---- I/O ---------------------------------------------------------------- */
 
+static int	gout_flush(struct gout *);
+
 static int
 io_fill(struct gio *io)
 {
 	ssize_t	n;
 
+	if (io->pending != NULL && gout_flush(io->pending) != 0)
+		return -1;
 	if (io->off > 0 && io->off == io->len)
 		io->off = io->len = 0;
 	if (io->len == GUARD_IOBUF) {
@@ -446,6 +482,69 @@ write_all(int fd, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* a then b (either may be empty) with as few syscalls as the kernel
+ * allows: a head and its body leave together. */
+static int
+write2(int fd, const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct iovec	 iov[2];
+	struct msghdr	 mh;
+	ssize_t		 n;
+
+	while (alen > 0 && blen > 0) {
+		iov[0].iov_base = (void *)a;
+		iov[0].iov_len = alen;
+		iov[1].iov_base = (void *)b;
+		iov[1].iov_len = blen;
+		memset(&mh, 0, sizeof mh);
+		mh.msg_iov = iov;
+		mh.msg_iovlen = 2;
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if ((size_t)n >= alen) {
+			n -= (ssize_t)alen;
+			alen = 0;
+			b = (const char *)b + n;
+			blen -= (size_t)n;
+		} else {
+			a = (const char *)a + n;
+			alen -= (size_t)n;
+		}
+	}
+	if (alen > 0)
+		return write_all(fd, a, alen);
+	return write_all(fd, b, blen);
+}
+
+static int
+gout_flush(struct gout *o)
+{
+	if (o->len > 0 && write_all(o->fd, o->buf, o->len) != 0)
+		return -1;
+	o->len = 0;
+	return 0;
+}
+
+/* Queue n bytes for o->fd (o NULL: discard them). */
+static int
+gout_put(struct gout *o, const void *p, size_t n)
+{
+	if (o == NULL)
+		return 0;
+	if (o->len + n > sizeof o->buf) {
+		if (gout_flush(o) != 0)
+			return -1;
+		if (n > sizeof o->buf)
+			return write_all(o->fd, p, n);
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
 	return 0;
 }
 
@@ -538,17 +637,18 @@ io_copy(struct gio *io, int fd, unsigned long long n)
  * 413 too big.
  */
 static int
-io_chunked(struct gio *io, int fd, char **body, size_t *blen, size_t max)
+io_chunked_to(struct gio *io, struct gout *o, char **body, size_t *blen,
+    size_t max)
 {
 	char		 line[4096];
-	size_t		 n;
+	size_t		 n, a;
 	unsigned long long sz;
-	char		*end;
+	char		*end, *nb;
 
 	for (;;) {
 		if (io_line(io, line, sizeof line, &n) != 0)
 			return -1;
-		if (fd >= 0 && write_all(fd, line, n) != 0)
+		if (gout_put(o, line, n) != 0)
 			return -1;
 		errno = 0;
 		sz = strtoull(line, &end, 16);
@@ -557,47 +657,66 @@ io_chunked(struct gio *io, int fd, char **body, size_t *blen, size_t max)
 		if (sz == 0)
 			break;
 		if (body != NULL) {
-			char	*nb;
-
 			if (sz > max - *blen)
 				return 413;
 			if ((nb = realloc(*body, *blen + sz + 1)) == NULL)
 				return -1;
 			*body = nb;
-			while (sz > 0) {
-				size_t	a;
-
-				if (io->off == io->len && io_fill(io) != 0)
-					return -1;
-				a = io->len - io->off;
-				if (a > sz)
-					a = (size_t)sz;
+		}
+		while (sz > 0) {
+			if (io->off == io->len && io_fill(io) != 0)
+				return -1;
+			a = io->len - io->off;
+			if (a > sz)
+				a = (size_t)sz;
+			if (body != NULL) {
 				memcpy(*body + *blen, io->buf + io->off, a);
-				if (fd >= 0 && write_all(fd, io->buf + io->off,
-				    a) != 0)
-					return -1;
 				*blen += a;
-				io->off += a;
-				sz -= a;
+				(*body)[*blen] = '\0';
 			}
-			(*body)[*blen] = '\0';
-		} else if (io_copy(io, fd, sz) != 0)
-			return -1;
+			if (gout_put(o, io->buf + io->off, a) != 0)
+				return -1;
+			io->off += a;
+			sz -= a;
+		}
 		if (io_line(io, line, sizeof line, &n) != 0 ||
 		    strcmp(line, "\r\n") != 0)
 			return -1;
-		if (fd >= 0 && write_all(fd, line, n) != 0)
+		if (gout_put(o, line, n) != 0)
 			return -1;
 	}
 	/* trailers up to the blank line */
 	for (;;) {
 		if (io_line(io, line, sizeof line, &n) != 0)
 			return -1;
-		if (fd >= 0 && write_all(fd, line, n) != 0)
+		if (gout_put(o, line, n) != 0)
 			return -1;
 		if (strcmp(line, "\r\n") == 0)
 			return 0;
 	}
+}
+
+static int
+io_chunked(struct gio *io, int fd, char **body, size_t *blen, size_t max)
+{
+	struct gout	*o = NULL;
+	int		 r;
+
+	if (fd >= 0) {
+		if ((o = malloc(sizeof *o)) == NULL)
+			return -1;
+		o->fd = fd;
+		o->len = 0;
+		io->pending = o;
+	}
+	r = io_chunked_to(io, o, body, blen, max);
+	io->pending = NULL;
+	if (o != NULL) {
+		if (r == 0 && gout_flush(o) != 0)
+			r = -1;
+		free(o);
+	}
+	return r;
 }
 
 /* A whole body by framing (clen >= 0 or chunked); cap max. */
@@ -942,26 +1061,6 @@ add_labels(struct guard *g, cJSON *obj, const char *member)
 }
 
 /* Take the prefix off a name ("/pfx_db" -> "/db"); in place. */
-static void
-strip_name(struct guard *g, cJSON *s)
-{
-	const char	*v;
-	size_t		 pl = strlen(g->prefix);
-	int		 slash;
-	char		*n;
-
-	if (!cJSON_IsString(s))
-		return;
-	v = s->valuestring;
-	slash = v[0] == '/';
-	if (strncmp(v + slash, g->prefix, pl) != 0 || v[slash + pl] == '\0')
-		return;
-	if (asprintf(&n, "%s%s", slash ? "/" : "", v + slash + pl) == -1)
-		return;
-	cJSON_SetValuestring(s, n);
-	free(n);
-}
-
 /* Take the prefix out of a free text (error messages); caller frees. */
 static char *
 strip_text(struct guard *g, const char *t)
@@ -1084,6 +1183,84 @@ out:
 }
 
 enum gkind { GK_CONTAINER, GK_NETWORK, GK_VOLUME };
+#define GK_EXEC	3	/* cache only */
+
+/* The id ref stands for (caller frees), or NULL when not remembered. */
+static char *
+cache_get(struct guard *g, int kind, const char *ref)
+{
+	char	*id = NULL;
+	size_t	 i;
+
+	pthread_mutex_lock(&g->mu);
+	for (i = 0; i < GUARD_CACHE; i++)
+		if (g->cache[i].kind == kind && g->cache[i].ref != NULL &&
+		    strcmp(g->cache[i].ref, ref) == 0) {
+			id = strdup(g->cache[i].id);
+			break;
+		}
+	pthread_mutex_unlock(&g->mu);
+	return id;
+}
+
+static void
+cache_slot_free(struct gcache *e)
+{
+	free(e->ref);
+	free(e->id);
+	e->ref = e->id = NULL;
+	e->kind = -1;
+}
+
+/* Remember ref -> id (the oldest entry makes room). */
+static void
+cache_put(struct guard *g, int kind, const char *ref, const char *id)
+{
+	struct gcache	*e;
+	char		*r, *i;
+	size_t		 k;
+
+	if ((r = strdup(ref)) == NULL || (i = strdup(id)) == NULL) {
+		free(r);
+		return;
+	}
+	pthread_mutex_lock(&g->mu);
+	for (k = 0; k < GUARD_CACHE; k++)
+		if (g->cache[k].kind == kind && g->cache[k].ref != NULL &&
+		    strcmp(g->cache[k].ref, ref) == 0)
+			break;
+	if (k == GUARD_CACHE)
+		k = g->cache_next++ % GUARD_CACHE;
+	e = &g->cache[k];
+	cache_slot_free(e);
+	e->kind = kind;
+	e->ref = r;
+	e->id = i;
+	pthread_mutex_unlock(&g->mu);
+}
+
+/*
+ * Forget, for kind: every reference to id (id non-NULL), or every
+ * reference that is a name rather than the id itself (id NULL: names may
+ * now stand for something else).
+ */
+static void
+cache_drop(struct guard *g, int kind, const char *id)
+{
+	struct gcache	*e;
+	size_t		 k;
+
+	pthread_mutex_lock(&g->mu);
+	for (k = 0; k < GUARD_CACHE; k++) {
+		e = &g->cache[k];
+		if (e->kind != kind || e->ref == NULL)
+			continue;
+		if (id != NULL ? strcmp(e->id, id) == 0 :
+		    strcmp(e->ref, e->id) != 0)
+			cache_slot_free(e);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
 
 /*
  * Resolve a container/network/volume reference of the build to the id
@@ -1107,6 +1284,8 @@ resolve(struct gconn *c, const char *ver, enum gkind kind, const char *ref,
 	    strchr(ref, '?') != NULL || strchr(ref, '%') != NULL ||
 	    strlen(ref) > 256)
 		return 404;
+	if ((*id = cache_get(g, kind, ref)) != NULL)
+		return 200;
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0 && !valid_name(ref))
 			continue;
@@ -1132,7 +1311,10 @@ resolve(struct gconn *c, const char *ver, enum gkind kind, const char *ref,
 			if (labels_mine(g, labels) && cJSON_IsString(idv)) {
 				*id = strdup(idv->valuestring);
 				cJSON_Delete(o);
-				return *id ? 200 : -1;
+				if (*id == NULL)
+					return -1;
+				cache_put(g, kind, ref, *id);
+				return 200;
 			}
 		}
 		cJSON_Delete(o);
@@ -1518,67 +1700,49 @@ check_ports(struct gconn *c, const char *ver, cJSON *hc)
 enum gfix { FIX_NONE, FIX_CONTAINERS, FIX_CONTAINER, FIX_NETWORKS,
 	FIX_NETWORK, FIX_VOLUMES, FIX_VOLUME };
 
-static void
-fix_container(struct guard *g, cJSON *o)
+/*
+ * The daemon's JSON answer t (n bytes) with the build's prefix taken off
+ * the start of every string, key or value, after an optional '/': the
+ * names of containers, networks and volumes as the build gave them (a
+ * string that is the prefix and nothing more is left alone).  A linear
+ * scan that keeps track of escapes, instead of a parse and a print:
+ * inspecting a container through the guard then costs about what it
+ * costs on the daemon's own socket.  NULL when out of memory.
+ */
+static char *
+strip_json(struct guard *g, const char *t, size_t n, size_t *outlen)
 {
-	cJSON	*e, *nets, *hc;
+	size_t	 pl = strlen(g->prefix), i, j, k;
+	char	*out, *o;
+	int	 in = 0;
 
-	strip_name(g, cJSON_GetObjectItemCaseSensitive(o, "Name"));
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "Names"))
-		strip_name(g, e);
-	hc = cJSON_GetObjectItemCaseSensitive(o, "HostConfig");
-	strip_name(g, cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode"));
-	nets = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(o, "NetworkSettings"), "Networks");
-	cJSON_ArrayForEach(e, nets) {
-		size_t	pl = strlen(g->prefix);
-
-		if (e->string != NULL && strncmp(e->string, g->prefix, pl) ==
-		    0 && e->string[pl] != '\0' &&
-		    !(e->type & cJSON_StringIsConst))
-			memmove(e->string, e->string + pl,
-			    strlen(e->string + pl) + 1);
-	}
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "Mounts"))
-		strip_name(g, cJSON_GetObjectItemCaseSensitive(e, "Name"));
-}
-
-static void
-fix_body(struct guard *g, enum gfix fix, cJSON *o)
-{
-	cJSON	*e, *f;
-
-	switch (fix) {
-	case FIX_CONTAINERS:
-		cJSON_ArrayForEach(e, o)
-			fix_container(g, e);
-		break;
-	case FIX_CONTAINER:
-		fix_container(g, o);
-		break;
-	case FIX_NETWORKS:
-		cJSON_ArrayForEach(e, o) {
-			strip_name(g, cJSON_GetObjectItem(e, "Name"));
-			cJSON_ArrayForEach(f, cJSON_GetObjectItem(e,
-			    "Containers"))
-				strip_name(g, cJSON_GetObjectItem(f, "Name"));
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i < n; i++) {
+		*o++ = t[i];
+		if (in) {
+			if (t[i] == '\\' && i + 1 < n)
+				*o++ = t[++i];
+			else if (t[i] == '"')
+				in = 0;
+			continue;
 		}
-		break;
-	case FIX_NETWORK:
-		strip_name(g, cJSON_GetObjectItem(o, "Name"));
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(o, "Containers"))
-			strip_name(g, cJSON_GetObjectItem(f, "Name"));
-		break;
-	case FIX_VOLUMES:
-		cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "Volumes"))
-			strip_name(g, cJSON_GetObjectItem(e, "Name"));
-		break;
-	case FIX_VOLUME:
-		strip_name(g, cJSON_GetObjectItem(o, "Name"));
-		break;
-	default:
-		break;
+		if (t[i] != '"')
+			continue;
+		in = 1;
+		j = i + 1;
+		k = j + (j < n && t[j] == '/');
+		if (pl > 0 && n - k > pl && memcmp(t + k, g->prefix, pl) == 0 &&
+		    t[k + pl] != '"') {
+			if (k > j)
+				*o++ = '/';
+			i = k + pl - 1;
+		}
 	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
 }
 
 /* ---- one request -------------------------------------------------------- */
@@ -1707,6 +1871,9 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 	    strcmp(p, "/volumes/prune") == 0 || strcmp(p, "/networks/") == 0) {
 		if ((rt->newquery = query_with_filters(g, rt->query)) == NULL)
 			return reply(c, 400, "bad filters") ? -1 : 1;
+		if (strstr(p, "/prune") != NULL)	/* removes some */
+			cache_drop(g, p[1] == 'c' ? GK_CONTAINER : p[1] ==
+			    'n' ? GK_NETWORK : GK_VOLUME, NULL);
 		if (strcmp(p, "/containers/json") == 0)
 			rt->fix = FIX_CONTAINERS;
 		else if (strcmp(p, "/networks") == 0 ||
@@ -1720,6 +1887,9 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 	    strcmp(p, "/networks/create") == 0 ||
 	    strcmp(p, "/volumes/create") == 0) {
 		rt->needbody = 1;
+		/* a name may now stand for the new object */
+		cache_drop(g, p[1] == 'c' ? GK_CONTAINER : p[1] == 'n' ?
+		    GK_NETWORK : GK_VOLUME, NULL);
 		if (p[1] == 'c') {
 			v = query_get(rt->query, "name");
 			if (v != NULL && *v != '\0') {
@@ -1806,12 +1976,38 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 				return r;
 			}
 			free(name);
+			/* removed or renamed: its references are stale */
+			if ((tail == NULL && strcmp(m, "DELETE") == 0) ||
+			    (i == 0 && tail && strcmp(tail, "/rename") == 0))
+				cache_drop(g, (int)objs[i].kind, id);
 			if (asprintf(&rt->newpath, "%s%s%s", objs[i].pfx, id,
 			    tail ? tail : "") == -1)
 				rt->newpath = NULL;
 			free(id);
 			if (rt->newpath == NULL)
 				return -1;
+			/* the new name gets the build's prefix, as at create */
+			if (i == 0 && tail && strcmp(tail, "/rename") == 0) {
+				char	*nn = NULL;
+
+				v = query_get(rt->query, "name");
+				if (v == NULL || !valid_name(v[0] == '/' ?
+				    v + 1 : v)) {
+					free(v);
+					return reply(c, 400, "Invalid "
+					    "container name") ? -1 : 1;
+				}
+				if (asprintf(&nn, "%s%s", g->prefix, v[0] ==
+				    '/' ? v + 1 : v) == -1)
+					nn = NULL;
+				free(v);
+				if (nn == NULL)
+					return -1;
+				rt->newquery = query_set(rt->query, "name", nn);
+				free(nn);
+				if (rt->newquery == NULL)
+					return -1;
+			}
 			if (i == 0 && tail && strcmp(tail, "/json") == 0)
 				rt->fix = FIX_CONTAINER;
 			else if (i == 0 && tail && (strcmp(tail, "/exec") == 0
@@ -1840,15 +2036,20 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 			free(eid);
 			return reply(c, 404, "No such exec instance") ? -1 : 1;
 		}
+		if ((id = cache_get(g, GK_EXEC, eid)) != NULL) {
+			free(id);	/* known to be one of the build's */
+			free(eid);
+			return 0;
+		}
 		if (asprintf(&path, "%s/exec/%s/json", rt->ver, eid) == -1) {
 			free(eid);
 			return -1;
 		}
-		free(eid);
 		r = side(c, "GET", path, NULL, &o);
 		free(path);
 		if (r == -1) {
 			cJSON_Delete(o);
+			free(eid);
 			return -1;
 		}
 		cid = r == 200 ? jstr(o, "ContainerID") : NULL;
@@ -1856,8 +2057,11 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 		cJSON_Delete(o);
 		if (r == 200) {
 			free(id);
+			cache_put(g, GK_EXEC, eid, eid);
+			free(eid);
 			return 0;
 		}
+		free(eid);
 		return r == -1 ? -1 : reply(c, 404, "No such exec instance") ?
 		    -1 : 1;
 	}
@@ -2126,8 +2330,8 @@ serve_one(struct gconn *c)
 		reply(c, 502, "jnagent docker guard: cannot reach the daemon");
 		goto out;
 	}
-	if (write_all(c->up.fd, uhead, strlen(uhead)) != 0 || (nbody != NULL &&
-	    write_all(c->up.fd, nbody, strlen(nbody)) != 0)) {
+	if (write2(c->up.fd, uhead, strlen(uhead), nbody, nbody != NULL ?
+	    strlen(nbody) : 0) != 0) {
 		reply(c, 502, "jnagent docker guard: the daemon closed the "
 		    "connection");
 		goto out;
@@ -2172,21 +2376,31 @@ serve_one(struct gconn *c)
 			    "answer is too large or broken");
 			goto out;
 		}
-		{
+		if (rs.status < 400) {
+			char	*t;
+			size_t	 tl;
+
+			/* nothing of the build's prefix: as it came */
+			if (memmem(rbody, rbl, g->prefix, strlen(g->prefix)) !=
+			    NULL) {
+				if ((t = strip_json(g, rbody, rbl, &tl)) ==
+				    NULL)
+					goto out;
+				free(rbody);
+				rbody = t;
+				rbl = tl;
+			}
+		} else {
 			cJSON	*o = cJSON_ParseWithLength(rbody, rbl);
 			char	*t = NULL;
 
 			if (o != NULL) {
-				if (rs.status >= 400) {
-					cJSON	*m = cJSON_GetObjectItem(o,
-					    "message");
+				cJSON	*m = cJSON_GetObjectItem(o, "message");
 
-					if (cJSON_IsString(m) && (t =
-					    strip_text(g, m->valuestring)))
-						cJSON_SetValuestring(m, t);
-					free(t);
-				} else
-					fix_body(g, rt.fix, o);
+				if (cJSON_IsString(m) && (t =
+				    strip_text(g, m->valuestring)))
+					cJSON_SetValuestring(m, t);
+				free(t);
 				t = cJSON_PrintUnformatted(o);
 				cJSON_Delete(o);
 				if (t != NULL) {
@@ -2210,21 +2424,31 @@ serve_one(struct gconn *c)
 			free(nh);
 			nh = out;
 		}
-		r = write_all(c->cl.fd, nh, strlen(nh)) != 0 ||
-		    write_all(c->cl.fd, rbody, rbl) != 0;
+		r = write2(c->cl.fd, nh, strlen(nh), rbody, rbl) != 0;
 		free(nh);
 		if (r)
 			goto out;
 	} else {
-		if (write_all(c->cl.fd, rhead, rhl) != 0)
+		size_t	 now = 0;
+
+		/* a small body often came in with the head: send both */
+		if (strcmp(rq.method, "HEAD") != 0 && !rs.chunked &&
+		    rs.clen > 0) {
+			now = c->up.len - c->up.off;
+			if ((unsigned long long)now > (unsigned long long)rs.clen)
+				now = (size_t)rs.clen;
+		}
+		if (write2(c->cl.fd, rhead, rhl, c->up.buf + c->up.off, now) !=
+		    0)
 			goto out;
+		c->up.off += now;
 		if (strcmp(rq.method, "HEAD") == 0)
 			r = 0;
 		else if (rs.chunked)
 			r = io_chunked(&c->up, c->cl.fd, NULL, NULL, 0);
 		else
 			r = io_copy(&c->up, c->cl.fd,
-			    (unsigned long long)rs.clen);
+			    (unsigned long long)rs.clen - now);
 		if (r != 0)
 			goto out;
 	}
@@ -2380,6 +2604,8 @@ guard_free(struct guard *g)
 		free((char *)g->maps[i].agent);
 		free((char *)g->maps[i].daemon);
 	}
+	for (i = 0; i < GUARD_CACHE; i++)
+		cache_slot_free(&g->cache[i]);
 	pthread_mutex_destroy(&g->mu);
 	pthread_cond_destroy(&g->cv);
 	free(g);
@@ -2529,9 +2755,13 @@ sweeper_init(struct sweeper *s, const char *upstream)
 static void
 sweeper_free(struct sweeper *s)
 {
+	size_t	i;
+
 	if (s->c.up.fd >= 0)
 		close(s->c.up.fd);
 	free(s->c.up.buf);
+	for (i = 0; i < GUARD_CACHE; i++)
+		cache_slot_free(&s->g.cache[i]);
 	pthread_mutex_destroy(&s->g.mu);
 }
 

@@ -78,6 +78,29 @@ $D $H1 cp db:/tmp/cpin "$T/cpout" && cmp -s "$T/cpin" "$T/cpout" && ok "cp out o
 check "other build's container is invisible (exec)" sh -c "! $D $H2 exec logger true"
 out=$($D $H2 rm -f logger 2>&1)
 case $out in *"No such container"*) ok "other build cannot remove it";; *) nok "rm other: $out";; esac
+# --- remembered references (the guard resolves a name once): a name that
+# comes to stand for another container, a rename and an id of another
+# build must all be seen afresh
+id1=$($D $H1 run -d --name again --network none busybox sleep 300)
+$D $H1 inspect again >/dev/null 2>&1	# remembered now
+$D $H1 rm -f again >/dev/null 2>&1
+id2=$($D $H1 run -d --name again --network none busybox sleep 300)
+out=$($D $H1 inspect -f '{{.Id}}' again 2>&1)
+[ -n "$id2" ] && [ "$out" = "$id2" ] && [ "$id1" != "$id2" ] &&
+    ok "a name removed and reused stands for the new container" ||
+    nok "reused name: $out (old $id1, new $id2)"
+$D $H1 inspect again >/dev/null 2>&1
+check "rename through the guard" $D $H1 rename again renamed
+out=$($D $H1 container inspect -f '{{.Id}}' again 2>&1)
+case $out in *"No such container"*) ok "the old name is gone after a rename";; *) nok "old name: $out";; esac
+out=$($D $H1 container inspect -f '{{.Id}} {{.Name}}' renamed 2>&1)
+[ "$out" = "$id2 /renamed" ] && ok "the new name resolves" || nok "new name: $out"
+out=$($D -H "$DOCKER_TEST_HOST" ps --format '{{.Names}}' --filter "id=$id2")
+case $out in jn-b1-*_renamed) ok "the new name is prefixed like a created one: $out";; *) nok "renamed on the daemon: $out";; esac
+b2db=$($D $H2 container inspect -f '{{.Id}}' db 2>&1)
+out=$($D $H1 container inspect "$b2db" 2>&1)
+case $out in *"No such container"*) ok "another build's container id stays refused";; *) nok "b2 id via b1: $out";; esac
+$D $H1 rm -f renamed >/dev/null 2>&1
 # --- networks and volumes
 check "network create" $D $H1 network create net1
 check "same network name in build 2" $D $H2 network create net1
