@@ -17,6 +17,10 @@
 #define JNAGENT_CAPABILITY		0x1FEull
 
 #define AGENT_MAX_URLS		8
+/* How the inner daemon (DinD) is reached: -dindTransport */
+#define DIND_T_AUTO		0	/* tls in a container w/o bind mount */
+#define DIND_T_UNIX		1
+#define DIND_T_TLS		2
 #define AGENT_MAX_WSHEADERS	16
 
 struct agent_conf {
@@ -79,6 +83,8 @@ struct agent_conf {
 	char	*dind_runtime;		/* -dindRuntime (e.g. sysbox-runc) */
 	char	**dind_mounts;		/* -dindMount SRC:DST[:OPTS] */
 	bool	 dind_keep;		/* -dindKeep: leave it running at exit */
+	int	 dind_transport;	/* -dindTransport: DIND_T_* */
+	int	 dind_tls_port;		/* -dindTlsPort (0: a free one) */
 	bool	 docker_no_guard;	/* -dockerGuard false (agent/guardsvc.h) */
 	long	 backoff_start_ms;	/* reconnect backoff start (1 s) */
 	long	 backoff_cap_ms;	/* reconnect backoff cap (60 s) */

@@ -37,7 +37,7 @@ enum conf_opt_id {
 	O_JNLPURL, O_HEADLESS, O_JVM_ARG, O_JVM_FLAG,
 	O_DINDLABEL, O_DOODLABEL, O_DOCKERHOST, O_DINDIMAGE, O_DINDPRIV,
 	O_DINDCAPADD, O_DINDCAPDROP, O_DINDSECOPT, O_DINDCGRULE, O_DINDRUNTIME,
-	O_DINDKEEP, O_DINDMOUNT, O_DOCKERGUARD,
+	O_DINDKEEP, O_DINDMOUNT, O_DOCKERGUARD, O_DINDTRANSPORT, O_DINDTLSPORT,
 	O_REGISTER, O_USERNAME, O_PASSWORD, O_PASSWORDFILE, O_PASSWORDENV,
 	O_LABELSFILE, O_EXECUTORS, O_MODE, O_FSROOT, O_DESCRIPTION,
 	O_DELETEEXISTING, O_NOUNIQUEID, O_KEEPDISCONNECTED, O_RETRY,
@@ -133,6 +133,13 @@ static const struct conf_opt conf_opts[] = {
 	    "extra bind mount for the inner daemon (repeatable)" },
 	{ "dindKeep", NULL, O_DINDKEEP, 0, 0, NULL,
 	    "leave the inner daemon running when jnagent exits" },
+	{ "dindTransport", NULL, O_DINDTRANSPORT, 1, 0, "auto|unix|tls",
+	    "reach the inner daemon by a socket in a bind-mounted directory "
+	    "or by TLS on a loopback port (auto: tls only when jnagent runs "
+	    "in a container and no bind mount shows the socket to the host)" },
+	{ "dindTlsPort", NULL, O_DINDTLSPORT, 1, 0, "PORT",
+	    "loopback port of the inner daemon with -dindTransport tls "
+	    "(default: a free one)" },
 	{ "dockerGuard", NULL, O_DOCKERGUARD, 1, 0, "true|false",
 	    "give each build a guarded Docker socket (default true)" },
 	/* -register: create the node first, like the Swarm client */
@@ -832,6 +839,30 @@ conf_apply(struct conf_state *st, const struct conf_opt *o, const char *flag,
 	case O_DINDKEEP:
 		c->dind_keep = true;
 		return 0;
+	case O_DINDTRANSPORT:
+		if (strcmp(v, "auto") == 0)
+			c->dind_transport = DIND_T_AUTO;
+		else if (strcmp(v, "unix") == 0)
+			c->dind_transport = DIND_T_UNIX;
+		else if (strcmp(v, "tls") == 0)
+			c->dind_transport = DIND_T_TLS;
+		else
+			return conf_fail(st, "%s: expected auto, unix or tls",
+			    flag);
+		return 0;
+	case O_DINDTLSPORT: {
+		char	*end;
+		long	 port;
+
+		errno = 0;
+		port = strtol(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || port < 1 ||
+		    port > 65535)
+			return conf_fail(st, "%s: expected a port number 1-65535",
+			    flag);
+		c->dind_tls_port = (int)port;
+		return 0;
+	}
 	case O_DINDMOUNT:
 		if (strchr(v, ':') == NULL || v[0] != '/')
 			return conf_fail(st, "%s: expected /SRC:/DST[:OPTS]",

@@ -22,6 +22,7 @@
 #include "agent/selfctr.h"
 #include "docker/dind.h"
 #include "docker/docker.h"
+#include "docker/tlsfwd.h"
 
 static pthread_mutex_t		 dindsvc_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct agent_conf	*dindsvc_conf;
@@ -33,6 +34,10 @@ static char			 dindsvc_work[PATH_MAX];
 static bool			 dindsvc_tmpdir;
 static char			 dindsvc_work_host[PATH_MAX];
 static char			 dindsvc_sock_host[PATH_MAX];
+static char			 dindsvc_tls[PATH_MAX];	/* certificates */
+static char			 dindsvc_fwdsock[PATH_MAX];
+static char			 dindsvc_fwdhost[128];	/* unix://<fwdsock> */
+static struct tlsfwd		*dindsvc_fwd;
 
 /*
  * When jnagent runs in a container, the host daemon resolves the inner
@@ -42,7 +47,7 @@ static char			 dindsvc_sock_host[PATH_MAX];
  * paths when not in a container) or -1 with err.
  */
 static int
-dindsvc_host_paths(char *err, size_t errlen)
+dindsvc_host_paths(int transport, char *err, size_t errlen)
 {
 	struct selfctr	 s;
 	char		 e[512];
@@ -58,14 +63,25 @@ dindsvc_host_paths(char *err, size_t errlen)
 		return 0;
 	}
 	r = 0;
-	if (selfctr_host_path(&s, dindsvc_sock, dindsvc_sock_host,
+	if (!dindsvc_dc.tls && transport == DIND_T_AUTO &&
+	    selfctr_host_path(&s, dindsvc_sock, dindsvc_sock_host,
 	    sizeof(dindsvc_sock_host), NULL) != 1) {
+		log_info("jnagent runs in container %.100s and the inner "
+		    "daemon's socket directory %.300s is on none of its bind "
+		    "mounts: reaching the inner daemon by TLS on a loopback "
+		    "port (-dindTransport tls; jnagent's container must share "
+		    "the host's network)", s.name, dindsvc_sock);
+		dindsvc_dc.tls = 1;
+	}
+	if (!dindsvc_dc.tls && selfctr_host_path(&s, dindsvc_sock,
+	    dindsvc_sock_host, sizeof(dindsvc_sock_host), NULL) != 1) {
 		snprintf(err, errlen, "DinD: jnagent runs in container "
 		    "%.100s and the inner daemon's socket directory %.300s is "
 		    "on none of its bind mounts, so the socket would not be "
 		    "visible here; bind-mount the agent's work directory into "
-		    "jnagent's container (docker run -v HOSTDIR:WORKDIR)",
-		    s.name, dindsvc_sock);
+		    "jnagent's container (docker run -v HOSTDIR:WORKDIR), or "
+		    "use -dindTransport tls with jnagent's container on the "
+		    "host's network", s.name, dindsvc_sock);
 		r = -1;
 	} else if (dindsvc_work[0] != '\0' && selfctr_host_path(&s,
 	    dindsvc_work, dindsvc_work_host, sizeof(dindsvc_work_host),
@@ -77,7 +93,8 @@ dindsvc_host_paths(char *err, size_t errlen)
 		    s.name, dindsvc_work);
 		r = -1;
 	} else {
-		dindsvc_dc.sock_dir_host = dindsvc_sock_host;
+		if (!dindsvc_dc.tls)
+			dindsvc_dc.sock_dir_host = dindsvc_sock_host;
 		if (dindsvc_work[0] != '\0')
 			dindsvc_dc.work_dir_host = dindsvc_work_host;
 		log_info("jnagent runs in container %.100s: the inner daemon "
@@ -170,19 +187,47 @@ dindsvc_provide(void *arg, const struct agent_conf *conf,
 	dindsvc_dc.work_dir = dindsvc_work[0] != '\0' ? dindsvc_work : NULL;
 	dindsvc_dc.sock_dir = dindsvc_sock;
 	dindsvc_dc.keep = c->dind_keep;
-	if (dindsvc_host_paths(err, errlen) != 0)
+	dindsvc_dc.tls = c->dind_transport == DIND_T_TLS;
+	dindsvc_dc.tls_port = c->dind_tls_port;
+	if (dindsvc_host_paths(c->dind_transport, err, errlen) != 0)
 		goto out;
+	if (dindsvc_dc.tls) {
+		if ((size_t)snprintf(dindsvc_tls, sizeof(dindsvc_tls), "%s/tls",
+		    dindsvc_sock) >= sizeof(dindsvc_tls) ||
+		    (size_t)snprintf(dindsvc_fwdsock, sizeof(dindsvc_fwdsock),
+		    "%s/fwd.sock", dindsvc_sock) >= 100) {
+			snprintf(err, errlen, "DinD: socket directory path too "
+			    "long");
+			goto out;
+		}
+		dindsvc_dc.tls_dir = dindsvc_tls;
+	}
 	log_info("starting the inner Docker daemon of node \"%.100s\" on %s",
 	    c->name, host);
 	if (dind_start(dindsvc_d, &dindsvc_dc, &dindsvc_x, err, errlen) != 0)
 		goto out;
-	log_info("inner Docker daemon %s answers at %s (storage driver %s)",
-	    dind_name(dindsvc_x), dind_host(dindsvc_x),
-	    dind_driver(dindsvc_x));
+	log_info("inner Docker daemon %s answers at %s%s (storage driver %s)",
+	    dind_name(dindsvc_x), dind_host(dindsvc_x), dindsvc_dc.tls ?
+	    " with TLS" : "", dind_driver(dindsvc_x));
+	if (dindsvc_dc.tls) {
+		/* builds and their guards use a local socket to it */
+		if (tlsfwd_start(dindsvc_fwdsock, "127.0.0.1",
+		    dind_tls_port(dindsvc_x), dindsvc_tls, &dindsvc_fwd, err,
+		    errlen) != 0) {
+			dind_stop(dindsvc_x);
+			dindsvc_x = NULL;
+			goto out;
+		}
+		snprintf(dindsvc_fwdhost, sizeof(dindsvc_fwdhost), "unix://%.100s",
+		    dindsvc_fwdsock);
+		log_info("builds reach it through %s (TLS client certificate "
+		    "in %s)", dindsvc_fwdhost, dindsvc_tls);
+	}
 	if (*dind_warning(dindsvc_x) != '\0')
 		log_error("warning: %s", dind_warning(dindsvc_x));
 done:
-	snprintf(t->host, sizeof(t->host), "%s", dind_host(dindsvc_x));
+	snprintf(t->host, sizeof(t->host), "%s", dindsvc_fwd != NULL ?
+	    dindsvc_fwdhost : dind_host(dindsvc_x));
 	r = 0;
 out:
 	pthread_mutex_unlock(&dindsvc_lock);
@@ -203,6 +248,10 @@ dindsvc_shutdown(void)
 {
 	dockersel_set_dind(NULL, NULL);
 	pthread_mutex_lock(&dindsvc_lock);
+	if (dindsvc_fwd != NULL) {
+		tlsfwd_stop(dindsvc_fwd);
+		dindsvc_fwd = NULL;
+	}
 	if (dindsvc_x != NULL) {
 		log_info("%s the inner Docker daemon %s", dindsvc_dc.keep ?
 		    "leaving running" : "removing", dind_name(dindsvc_x));
@@ -213,6 +262,19 @@ dindsvc_shutdown(void)
 		docker_free(dindsvc_d);
 		dindsvc_d = NULL;
 		docker_global_cleanup();
+	}
+	if (dindsvc_tls[0] != '\0' && !dindsvc_dc.keep) {
+		/* the client key opens the inner daemon: not left behind */
+		static const char *const f[] = { "ca.pem", "cert.pem",
+		    "key.pem", "server-cert.pem", "server-key.pem" };
+		char	 p[PATH_MAX + 32];
+		size_t	 i;
+
+		for (i = 0; i < sizeof(f) / sizeof(*f); i++) {
+			snprintf(p, sizeof(p), "%s/%s", dindsvc_tls, f[i]);
+			(void)unlink(p);
+		}
+		(void)rmdir(dindsvc_tls);
 	}
 	if (dindsvc_tmpdir && !dindsvc_dc.keep)
 		(void)rmdir(dindsvc_sock);

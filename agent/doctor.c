@@ -77,7 +77,8 @@ doctor_usage(void)
 	    "[--docker-host HOST] [--image IMAGE]\n"
 	    "           [--workdir DIR] [--dind-label L] [--dood-label L] "
 	    "[--dind-image IMAGE]\n"
-	    "           [--docker-guard true|false]\n");
+	    "           [--dind-transport auto|unix|tls] "
+	    "[--docker-guard true|false]\n");
 	return 2;
 }
 
@@ -489,6 +490,15 @@ doctor_check(struct doctor *dr)
 			printf("dind image: %s present%s\n", img,
 			    dr->conf.dind_unprivileged ? "" : " (privileged)");
 		}
+		printf("dind transport: %s\n", dr->conf.dind_transport ==
+		    DIND_T_TLS ? "tls: TCP on 127.0.0.1 with --tlsverify, "
+		    "certificates made at start, builds use a local "
+		    "forwarding socket" : dr->conf.dind_transport ==
+		    DIND_T_UNIX ? "unix: a socket in <workDir>/remoting/dind, "
+		    "bind-mounted into the inner daemon" : "auto: a unix "
+		    "socket in <workDir>/remoting/dind; TLS on a loopback "
+		    "port when jnagent runs in a container and no bind mount "
+		    "shows that directory to the host daemon");
 	}
 	doctor_parity(dr, d, mode == DOCKERSEL_DIND);
 	doctor_run(dr, d);
@@ -546,6 +556,12 @@ doctor_main(int argc, char **argv)
 		else if (strcmp(a, "--dind-image") == 0 ||
 		    strcmp(a, "-dindImage") == 0)
 			dr.conf.dind_image = (char *)val;
+		else if ((strcmp(a, "--dind-transport") == 0 ||
+		    strcmp(a, "-dindTransport") == 0) &&
+		    (strcmp(val, "auto") == 0 || strcmp(val, "unix") == 0 ||
+		    strcmp(val, "tls") == 0))
+			dr.conf.dind_transport = val[0] == 'a' ? DIND_T_AUTO :
+			    val[0] == 'u' ? DIND_T_UNIX : DIND_T_TLS;
 		else if ((strcmp(a, "--docker-guard") == 0 ||
 		    strcmp(a, "-dockerGuard") == 0) &&
 		    (strcmp(val, "true") == 0 || strcmp(val, "false") == 0))

@@ -26,12 +26,15 @@
 
 #ifdef LAZY_OPENSSL
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #endif
 
 #include "agent/lazy.h"
@@ -367,4 +370,79 @@ LAZY_FN(lazy_crypto, int, X509_STORE_add_cert, (X509_STORE *s, X509 *x),
     (s, x))
 LAZY_FN(lazy_ssl, X509_STORE *, SSL_CTX_get_cert_store, (const SSL_CTX *c),
     (c))
+
+/* DinD over TLS: docker/certgen.c and docker/tlsfwd.c */
+LAZY_FN(lazy_crypto, BIGNUM *, BN_bin2bn,
+    (const unsigned char *s, int n, BIGNUM *r), (s, n, r))
+LAZY_VOID(lazy_crypto, BN_free, (BIGNUM *a), (a))
+LAZY_FN(lazy_crypto, ASN1_INTEGER *, BN_to_ASN1_INTEGER,
+    (const BIGNUM *b, ASN1_INTEGER *ai), (b, ai))
+LAZY_FN(lazy_crypto, EVP_PKEY_CTX *, EVP_PKEY_CTX_new_id, (int id, ENGINE *e),
+    (id, e))
+LAZY_VOID(lazy_crypto, EVP_PKEY_CTX_free, (EVP_PKEY_CTX *c), (c))
+LAZY_FN(lazy_crypto, int, EVP_PKEY_CTX_set_ec_paramgen_curve_nid,
+    (EVP_PKEY_CTX *c, int nid), (c, nid))
+LAZY_FN(lazy_crypto, int, EVP_PKEY_keygen_init, (EVP_PKEY_CTX *c), (c))
+LAZY_FN(lazy_crypto, int, EVP_PKEY_keygen, (EVP_PKEY_CTX *c, EVP_PKEY **k),
+    (c, k))
+LAZY_VOID(lazy_crypto, EVP_PKEY_free, (EVP_PKEY *k), (k))
+LAZY_FN(lazy_crypto, int, OBJ_sn2nid, (const char *sn), (sn))
+LAZY_FN(lazy_crypto, int, PEM_write_PrivateKey,
+    (FILE *f, const EVP_PKEY *k, const EVP_CIPHER *enc,
+    const unsigned char *ks, int kl, pem_password_cb *cb, void *u),
+    (f, k, enc, ks, kl, cb, u))
+LAZY_FN(lazy_crypto, int, PEM_write_X509, (FILE *f, const X509 *x), (f, x))
+LAZY_FN(lazy_crypto, int, RAND_bytes, (unsigned char *b, int n), (b, n))
+LAZY_FN(lazy_crypto, X509_EXTENSION *, X509V3_EXT_conf_nid,
+    (LHASH_OF(CONF_VALUE) *conf, X509V3_CTX *c, int nid, const char *v),
+    (conf, c, nid, v))
+LAZY_VOID(lazy_crypto, X509V3_set_ctx,
+    (X509V3_CTX *c, X509 *i, X509 *s, X509_REQ *r, X509_CRL *l, int f),
+    (c, i, s, r, l, f))
+LAZY_VOID(lazy_crypto, X509_EXTENSION_free, (X509_EXTENSION *e), (e))
+LAZY_FN(lazy_crypto, int, X509_NAME_add_entry_by_txt,
+    (X509_NAME *n, const char *f, int t, const unsigned char *b, int l,
+    int loc, int set), (n, f, t, b, l, loc, set))
+LAZY_FN(lazy_crypto, int, X509_add_ext, (X509 *x, X509_EXTENSION *e, int loc),
+    (x, e, loc))
+LAZY_FN(lazy_crypto, ASN1_INTEGER *, X509_get_serialNumber, (X509 *x), (x))
+LAZY_FN(lazy_crypto, X509_NAME *, X509_get_subject_name, (const X509 *x),
+    (x))
+LAZY_FN(lazy_crypto, ASN1_TIME *, X509_getm_notBefore, (const X509 *x), (x))
+LAZY_FN(lazy_crypto, ASN1_TIME *, X509_getm_notAfter, (const X509 *x), (x))
+LAZY_FN(lazy_crypto, ASN1_TIME *, X509_gmtime_adj, (ASN1_TIME *t, long adj),
+    (t, adj))
+LAZY_FN(lazy_crypto, X509 *, X509_new, (void), ())
+LAZY_FN(lazy_crypto, int, X509_set_issuer_name,
+    (X509 *x, const X509_NAME *n), (x, n))
+LAZY_FN(lazy_crypto, int, X509_set_pubkey, (X509 *x, EVP_PKEY *k), (x, k))
+LAZY_FN(lazy_crypto, int, X509_set_version, (X509 *x, long v), (x, v))
+LAZY_FN(lazy_crypto, int, X509_sign, (X509 *x, EVP_PKEY *k, const EVP_MD *md),
+    (x, k, md))
+LAZY_FN(lazy_crypto, int, X509_VERIFY_PARAM_set1_ip_asc,
+    (X509_VERIFY_PARAM *p, const char *ip), (p, ip))
+LAZY_FN(lazy_ssl, const SSL_METHOD *, TLS_client_method, (void), ())
+LAZY_FN(lazy_ssl, SSL_CTX *, SSL_CTX_new, (const SSL_METHOD *m), (m))
+LAZY_VOID(lazy_ssl, SSL_CTX_free, (SSL_CTX *c), (c))
+LAZY_FN(lazy_ssl, int, SSL_CTX_up_ref, (SSL_CTX *c), (c))
+LAZY_FN(lazy_ssl, long, SSL_CTX_ctrl, (SSL_CTX *c, int cmd, long l, void *p),
+    (c, cmd, l, p))
+LAZY_FN(lazy_ssl, int, SSL_CTX_load_verify_locations,
+    (SSL_CTX *c, const char *f, const char *d), (c, f, d))
+LAZY_VOID(lazy_ssl, SSL_CTX_set_verify,
+    (SSL_CTX *c, int mode, SSL_verify_cb cb), (c, mode, cb))
+LAZY_FN(lazy_ssl, int, SSL_CTX_use_certificate_file,
+    (SSL_CTX *c, const char *f, int t), (c, f, t))
+LAZY_FN(lazy_ssl, int, SSL_CTX_use_PrivateKey_file,
+    (SSL_CTX *c, const char *f, int t), (c, f, t))
+LAZY_FN(lazy_ssl, SSL *, SSL_new, (SSL_CTX *c), (c))
+LAZY_VOID(lazy_ssl, SSL_free, (SSL *s), (s))
+LAZY_FN(lazy_ssl, int, SSL_set_fd, (SSL *s, int fd), (s, fd))
+LAZY_FN(lazy_ssl, X509_VERIFY_PARAM *, SSL_get0_param, (SSL *s), (s))
+LAZY_FN(lazy_ssl, int, SSL_connect, (SSL *s), (s))
+LAZY_FN(lazy_ssl, int, SSL_read, (SSL *s, void *b, int n), (s, b, n))
+LAZY_FN(lazy_ssl, int, SSL_write, (SSL *s, const void *b, int n), (s, b, n))
+LAZY_FN(lazy_ssl, int, SSL_pending, (const SSL *s), (s))
+LAZY_FN(lazy_ssl, int, SSL_get_error, (const SSL *s, int r), (s, r))
+LAZY_FN(lazy_ssl, int, SSL_shutdown, (SSL *s), (s))
 #endif

@@ -1,13 +1,20 @@
 /*
  * dind.c: one inner Docker daemon per node (dind.h).
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "docker/certgen.h"
 #include "docker/dind.h"
 #include "docker/docker.h"
 #include "docker/internal.h"
@@ -22,6 +29,7 @@ struct dind {
 	char			 name[128];	/* container and volume */
 	char			 label[160];	/* jnagent.dind=<node> */
 	char			 host[160];	/* unix://<sock_dir>/docker.sock */
+	int			 port;		/* tls: the daemon's port */
 	char			*id;		/* container id */
 	char			 driver[64];
 	char			 warning[320];
@@ -158,6 +166,159 @@ dind_tail(struct dind *x, char *t)
 			*p = ' ';
 }
 
+/* ---- tls: the server's files into the created container ------------- */
+
+struct dind_tar {
+	char	*buf;
+	size_t	 len, off, cap;
+};
+
+/* One ustar member (a directory when data is NULL). */
+static int
+dind_tar_add(struct dind_tar *t, const char *name, const char *data,
+    size_t n, unsigned mode)
+{
+	char		 h[512], *nb;
+	unsigned	 sum = 0;
+	size_t		 need = 512 + (data ? (n + 511) / 512 * 512 : 0), i;
+
+	if (strlen(name) >= 100)
+		return -1;
+	if (t->len + need + 1024 > t->cap) {
+		if ((nb = realloc(t->buf, t->len + need + 1024 + 4096)) ==
+		    NULL)
+			return -1;
+		t->buf = nb;
+		t->cap = t->len + need + 1024 + 4096;
+	}
+	memset(h, 0, sizeof(h));
+	memcpy(h, name, strlen(name));
+	snprintf(h + 100, 8, "%07o", mode);
+	snprintf(h + 108, 8, "%07o", 0);
+	snprintf(h + 116, 8, "%07o", 0);
+	snprintf(h + 124, 12, "%011lo", data ? (unsigned long)n : 0UL);
+	snprintf(h + 136, 12, "%011lo", (unsigned long)time(NULL));
+	h[156] = data ? '0' : '5';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < sizeof(h); i++)
+		sum += (unsigned char)h[i];
+	snprintf(h + 148, 8, "%06o", sum);
+	memcpy(t->buf + t->len, h, 512);
+	t->len += 512;
+	if (data != NULL) {
+		memcpy(t->buf + t->len, data, n);
+		memset(t->buf + t->len + n, 0, (n + 511) / 512 * 512 - n);
+		t->len += (n + 511) / 512 * 512;
+	}
+	return 0;
+}
+
+static ssize_t
+dind_tar_read(void *arg, void *buf, size_t len)
+{
+	struct dind_tar	*t = arg;
+
+	if (len > t->len - t->off)
+		len = t->len - t->off;
+	memcpy(buf, t->buf + t->off, len);
+	t->off += len;
+	return (ssize_t)len;
+}
+
+/* A file of the certificate directory, whole (at most 64 KiB). */
+static char *
+dind_slurp(const char *dir, const char *name, size_t *n)
+{
+	char	 path[4200], *b;
+	ssize_t	 r;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((b = malloc(65536)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	r = read(fd, b, 65536);
+	close(fd);
+	if (r <= 0 || r == 65536) {
+		free(b);
+		return NULL;
+	}
+	*n = (size_t)r;
+	return b;
+}
+
+/* Put ca.pem and the server's pair at DIND_TLS_INSIDE_DIR of the created
+ * container id. */
+static int
+dind_put_certs(struct dind *x, const char *id, char *err, size_t errlen)
+{
+	static const char *const files[] = { "ca.pem", "server-cert.pem",
+	    "server-key.pem" };
+	struct dind_tar	 t = { NULL, 0, 0, 0 };
+	char		 name[100], *b;
+	size_t		 i, n;
+	int		 r = -1;
+
+	if (dind_tar_add(&t, DIND_TLS_INSIDE_DIR + 1, NULL, 0, 0700) != 0)
+		goto done;
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		if ((b = dind_slurp(x->c->tls_dir, files[i], &n)) == NULL) {
+			snprintf(err, errlen, "DinD: cannot read %s in %.200s",
+			    files[i], x->c->tls_dir);
+			goto done;
+		}
+		snprintf(name, sizeof(name), "%s/%s", DIND_TLS_INSIDE_DIR + 1,
+		    files[i]);
+		r = dind_tar_add(&t, name, b, n, 0600);
+		explicit_bzero(b, n);
+		free(b);
+		if (r != 0)
+			goto done;
+		r = -1;
+	}
+	memset(t.buf + t.len, 0, 1024);	/* the end: two zero blocks */
+	t.len += 1024;
+	if (docker_archive_put(x->d, id, "/", dind_tar_read, &t) != 0) {
+		snprintf(err, errlen, "DinD: cannot copy the TLS files into "
+		    "%s: %s", x->name, docker_errmsg(x->d));
+		goto done;
+	}
+	r = 0;
+done:
+	if (r != 0 && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	if (t.buf != NULL) {
+		explicit_bzero(t.buf, t.cap);
+		free(t.buf);
+	}
+	return r;
+}
+
+/* A free TCP port on 127.0.0.1, or -1. */
+static int
+dind_free_port(void)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	int			 fd, port = -1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
 /* Create and start the container, wait for /_ping, read /info. */
 static int
 dind_launch(struct dind *x, char *err, size_t errlen)
@@ -167,6 +328,7 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 	const char			*binds[40], *cmd[40], *labels[2];
 	char				 vbind[200], sbind[4200], wbind[8300];
 	char				 hostarg[64], tail[256];
+	char				 tlsarg[3][96];
 	cJSON				*info;
 	const char			*drv;
 	long				 deadline;
@@ -181,7 +343,8 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 		return -1;
 	}
 	binds[nb++] = vbind;
-	binds[nb++] = sbind;
+	if (!c->tls)
+		binds[nb++] = sbind;
 	if (c->work_dir != NULL && *c->work_dir != '\0') {
 		if ((size_t)snprintf(wbind, sizeof(wbind), "%s:%s",
 		    c->work_dir_host != NULL ? c->work_dir_host : c->work_dir,
@@ -195,10 +358,26 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 	for (i = 0; c->binds != NULL && c->binds[i] != NULL && nb < 39; i++)
 		binds[nb++] = c->binds[i];
 	binds[nb] = NULL;
-	snprintf(hostarg, sizeof(hostarg), "--host=unix://%s/docker.sock",
-	    DIND_SOCK_INSIDE_DIR);
+	if (c->tls)
+		snprintf(hostarg, sizeof(hostarg), "--host=tcp://127.0.0.1:%d",
+		    x->port);
+	else
+		snprintf(hostarg, sizeof(hostarg),
+		    "--host=unix://%s/docker.sock", DIND_SOCK_INSIDE_DIR);
 	cmd[nc++] = "dockerd";
 	cmd[nc++] = hostarg;
+	if (c->tls) {
+		snprintf(tlsarg[0], sizeof(tlsarg[0]), "--tlscacert=%s/ca.pem",
+		    DIND_TLS_INSIDE_DIR);
+		snprintf(tlsarg[1], sizeof(tlsarg[1]),
+		    "--tlscert=%s/server-cert.pem", DIND_TLS_INSIDE_DIR);
+		snprintf(tlsarg[2], sizeof(tlsarg[2]),
+		    "--tlskey=%s/server-key.pem", DIND_TLS_INSIDE_DIR);
+		cmd[nc++] = "--tlsverify";
+		cmd[nc++] = tlsarg[0];
+		cmd[nc++] = tlsarg[1];
+		cmd[nc++] = tlsarg[2];
+	}
 	for (i = 0; c->dockerd_args != NULL && c->dockerd_args[i] != NULL &&
 	    nc < 39; i++)
 		cmd[nc++] = c->dockerd_args[i];
@@ -217,6 +396,8 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 	cfg.cap_drop = c->cap_drop;
 	cfg.security_opt = c->security_opt;
 	cfg.device_cgroup_rules = c->cgroup_rules;
+	if (c->tls)
+		cfg.network_mode = "host";	/* its port on the loopback */
 
 	free(x->id);
 	x->id = NULL;
@@ -231,6 +412,8 @@ dind_launch(struct dind *x, char *err, size_t errlen)
 		    x->name, cfg.image, docker_errmsg(x->d));
 		return -1;
 	}
+	if (c->tls && dind_put_certs(x, x->id, err, errlen) != 0)
+		return -1;
 	if (docker_container_start(x->d, x->id) != 0) {
 		snprintf(err, errlen, "DinD container %s does not start: %s",
 		    x->name, docker_errmsg(x->d));
@@ -304,9 +487,24 @@ dind_start(struct docker *d, const struct dind_conf *c, struct dind **out,
 	snprintf(x->label, sizeof(x->label), "jnagent.dind=%.100s", c->node);
 	snprintf(x->host, sizeof(x->host), "unix://%s/docker.sock",
 	    c->sock_dir);
+	if (c->tls) {
+		if (c->tls_dir == NULL || (x->port = c->tls_port > 0 ?
+		    c->tls_port : dind_free_port()) <= 0) {
+			snprintf(err, errlen, "DinD: TLS needs a certificate "
+			    "directory and a free loopback port");
+			goto fail;
+		}
+		if (certgen_docker(c->tls_dir, 825, err, errlen) != 0)
+			goto fail;
+		snprintf(x->host, sizeof(x->host), "tcp://127.0.0.1:%d",
+		    x->port);
+	}
 	if ((x->inner = docker_new()) == NULL ||
+	    (c->tls && docker_set_tls(x->inner, 1, 1, c->tls_dir) != 0) ||
 	    docker_set_host(x->inner, x->host) != 0) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "DinD: cannot use %s: %s", x->host,
+		    x->inner != NULL ? docker_errmsg(x->inner) :
+		    "out of memory");
 		goto fail;
 	}
 	docker_set_timeouts(x->inner, 2000, 10000);
@@ -360,6 +558,18 @@ const char *
 dind_host(struct dind *x)
 {
 	return x->host;
+}
+
+const char *
+dind_tls_dir(struct dind *x)
+{
+	return x->c->tls ? x->c->tls_dir : NULL;
+}
+
+int
+dind_tls_port(struct dind *x)
+{
+	return x->c->tls ? x->port : 0;
 }
 
 const char *

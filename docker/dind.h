@@ -10,6 +10,15 @@
  * /run/jnagent-dind; the agent's work directory is bind-mounted at the
  * same path so workspace bind mounts of the builds resolve.
  *
+ * With tls set, it listens on tcp://127.0.0.1:<tls_port> instead, with
+ * --network host and --tlsverify: dind_start() generates a CA, server and
+ * client certificates (docker/certgen.h) into tls_dir, copies the
+ * server's into the container before it starts (no bind mount), and
+ * talks to it with the client's; dind_host() is then the tcp:// address
+ * and dind_tls_dir() the DOCKER_CERT_PATH.  This is for an agent that
+ * runs in a container sharing the host's network, whose socket
+ * directory no bind mount makes visible to the host daemon.
+ *
  * dind_start() starts it (or adopts a running one of a previous -dindKeep
  * run) and waits for /_ping; dind_ensure() is the check before each launch
  * and restarts it if it died; dind_stop() removes the container unless
@@ -30,6 +39,7 @@ struct docker;
 
 #define DIND_DEFAULT_IMAGE	"docker:dind"
 #define DIND_SOCK_INSIDE_DIR	"/run/jnagent-dind"
+#define DIND_TLS_INSIDE_DIR	"/jnagent-tls"	/* tls: the server's files */
 
 /* Borrowed: must outlive the struct dind.  Vectors NULL-terminated. */
 struct dind_conf {
@@ -53,6 +63,9 @@ struct dind_conf {
 	const char		*sock_dir_host;
 	const char *const	*dockerd_args;	/* after --host=... */
 	int			 keep;		/* dind_stop() leaves it running */
+	int			 tls;		/* TCP + TLS on loopback */
+	int			 tls_port;	/* 0: a free port, picked once */
+	const char		*tls_dir;	/* certificates (required w/ tls) */
 	long			 ready_ms;	/* /_ping wait; 0: 60 s */
 };
 
@@ -65,8 +78,13 @@ int dind_start(struct docker *d, const struct dind_conf *c,
     struct dind **out, char *err, size_t errlen);
 /* Running and answering /_ping?  If not, start it again.  0 or -1. */
 int dind_ensure(struct dind *x, char *err, size_t errlen);
-/* "unix://<sock_dir>/docker.sock" (static storage of x). */
+/* "unix://<sock_dir>/docker.sock", or "tcp://127.0.0.1:<port>" with tls
+ * (static storage of x). */
 const char *dind_host(struct dind *x);
+/* With tls: the directory with ca.pem, cert.pem, key.pem; else NULL. */
+const char *dind_tls_dir(struct dind *x);
+/* With tls: the port; else 0. */
+int dind_tls_port(struct dind *x);
 /* The inner daemon's storage driver ("" before start). */
 const char *dind_driver(struct dind *x);
 /* A warning about the inner daemon (vfs), or "" . */

@@ -22,7 +22,7 @@ tls_e2e="tests/agent/test_lazy_libs.sh tests/agent/test_online_direct.sh
 	tests/agent/test_online_url.sh tests/agent/test_wrong_identity.sh
 	tests/agent/test_malformed_frame.sh tests/agent/test_restart.sh
 	tests/agent/test_cut_mid_command.sh tests/agent/test_sigterm.sh
-	tests/agent/test_pipeline.sh"
+	tests/agent/test_pipeline.sh tests/docker/test_dind_tls.sh"
 mbed=${BUILD_DIR}-mbedtls
 if BUILD_DIR=$mbed bash "$top/scripts/build.sh" --enable-sanitizers \
     --with-tls=mbedtls >"$BUILD_DIR/mbedtls-build.out" 2>&1; then

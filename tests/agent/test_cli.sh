@@ -63,6 +63,8 @@ bad "-direct without -instanceIdentity" "$bin" -direct 127.0.0.1:1 -name a -secr
 bad "bad duration" "$bin" -url http://127.0.0.1:1/ -name a -secret "$SECRET" -noReconnectAfter soon
 bad "work directory missing" "$bin" -direct 127.0.0.1:1 -instanceIdentity "$ID" \
 	-name a -secret "$SECRET" -workDir "$tmp/missing" -failIfWorkDirIsMissing
+bad "unknown -dindTransport" "$bin" -url http://127.0.0.1:1/ -name a -secret "$SECRET" -dindTransport ssh
+bad "-dindTlsPort out of range" "$bin" -url http://127.0.0.1:1/ -name a -secret "$SECRET" -dindTlsPort 70000
 
 # A failed connection with -noReconnect: exit 1, logs in the work directory.
 printf '%s\n' "$SECRET" > "$tmp/secret"

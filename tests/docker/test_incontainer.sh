@@ -42,7 +42,7 @@ ic_cleanup() {
 	e2e_cleanup
 }
 
-e2e_init 26
+e2e_init 33
 trap ic_cleanup EXIT
 
 dk() {
@@ -188,7 +188,7 @@ dk rm -f -v "$CTR" >/dev/null
 next_run dood
 if ! why=$(sh "$top_srcdir/tests/docker/mkdind.sh" "$DOCKER_TEST_DIR" \
     jnagent-dind:test "$SOCK" 2>&1); then
-	for i in 1 2 3 4 5 6 7; do
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
 		ok "# SKIP cannot assemble the DinD image: $why"
 	done
 	e2e_done
@@ -235,6 +235,62 @@ check "DinD: the inner daemon's socket is in the bind-mounted work directory" \
     test -S "$HW/remoting/dind/docker.sock"
 wait_line "$T/ctl.out" '^STEP path-killed$' 60
 check "DinD: controller verdict RESULT ok" ctl_finished 60
+ctl_verdict
+dk stop -t 30 "$CTR" >/dev/null
+dk logs "$CTR" >"$T/agent.out" 2>"$T/agent.err"
+dk rm -f -v jnagent-dind-"$NODE" >/dev/null 2>&1
+dk volume rm jnagent-dind-"$NODE" >/dev/null 2>&1
+
+# DinD with jnagent in a container whose inner-daemon socket directory is
+# on no bind mount (an internal directory name long enough that the
+# socket goes to the container's /tmp): -dindTransport auto picks TLS on
+# a loopback port (both containers use the host's network), the builds'
+# guard forwards to jnagent's local socket in front of it.
+dk rm -f -v "$CTR" >/dev/null
+next_run dind-unix
+LONG=internal-directory-with-a-name-long-enough-to-push-the-socket-path-past-the-limit
+JNAGENT_PATH_LABELS="linux dind" JNAGENT_PATH_ROOTFS=$AW/rootfs.tar \
+    ctl_start --scenario docker-path --remote-root "$AW" ||
+	bail "test controller did not start (DinD over TLS)"
+# shellcheck disable=SC2086
+dk run -d --name "$CTR" --network host --user 0:0 \
+    -v "$SOCK:/var/run/docker.sock" -v "$HW:$AW" \
+    ${ASAN_OPTIONS:+-e ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    "$TAG" -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
+    -name "$NODE" -secret "$SECRET" -workDir "$AW" -internalDir "$LONG" \
+    -labels "linux dind" \
+    -dockerHost unix:///var/run/docker.sock -loglevel debug \
+    -dindImage jnagent-dind:test -dindPrivileged false -dindCapAdd ALL \
+    -dindCapDrop SYS_RESOURCE -dindSecurityOpt seccomp=unconfined \
+    -dindSecurityOpt apparmor=unconfined -dindDeviceCgroupRule 'a *:* rwm' \
+    -dindMount /sys/fs/cgroup:/sys/fs/cgroup >/dev/null ||
+	bail "docker run of the agent failed (DinD over TLS)"
+check "DinD over TLS: the containerised agent comes online" \
+    wait_line "$T/ctl.out" '^ONLINE 1$' 60
+check "DinD over TLS: the mapped build's step ran" \
+    wait_line "$T/ctl.out" '^STEP path-mapped ok ' 180
+line=$(sed -n 's/^STEP path-mapped ok //p' "$T/ctl.out")
+echo "# $line"
+wrote=$(echo "$line" | sed -n 's/^agent=\([^ ]*\) .*/\1/p')
+seen=$(echo "$line" | sed -n 's/.* | container=\(.*\)$/\1/p')
+check "DinD over TLS: the inner daemon's container reads the file the agent wrote ($seen)" \
+    sh -c 'case $1 in agent-wrote-?*) test "$1" = "$2";; *) exit 1;; esac' \
+    _ "$wrote" "$seen"
+dk logs "$CTR" >"$T/agent-live.log" 2>&1
+cat "$HW/$LONG"/logs/remoting.log.* >>"$T/agent-live.log" 2>/dev/null
+check "DinD over TLS: auto chose TLS, saying why" \
+    grep -q "is on none of its bind mounts: reaching the inner daemon by TLS on a loopback port" \
+    "$T/agent-live.log"
+check "DinD over TLS: the build's guard forwards to jnagent's local TLS socket" \
+    grep -q "docker guard for build JENKINS_NODE_COOKIE=.* on unix:///tmp/jnagent-dind\.[^/]*/fwd\.sock at " \
+    "$T/agent-live.log"
+c=$(dk ps -q --filter "label=jnagent.dind=$NODE")
+check "DinD over TLS: the inner daemon uses the host's network, listens with --tlsverify" \
+    sh -c '[ "$(docker -H "unix://$1" inspect -f "{{.HostConfig.NetworkMode}}" "$2")" = host ] &&
+        docker -H "unix://$1" inspect -f "{{json .Config.Cmd}}" "$2" | grep -q -- "--tlsverify"' \
+    _ "$SOCK" "$c"
+wait_line "$T/ctl.out" '^STEP path-killed$' 60
+check "DinD over TLS: controller verdict RESULT ok" ctl_finished 60
 ctl_verdict
 dk stop -t 30 "$CTR" >/dev/null
 dk logs "$CTR" >"$T/agent.out" 2>"$T/agent.err"
