@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,6 +183,7 @@ guardsvc_rewrite(void *arg, const struct launch_env *env,
 	struct guardsvc_build	*b;
 	struct guard_conf	 gc;
 	const char		*var = NULL, *id = NULL, *ws, *labels;
+	char			 home_docker[PATH_MAX];
 	size_t			 i;
 	int			 r = -1;
 
@@ -195,13 +197,14 @@ guardsvc_rewrite(void *arg, const struct launch_env *env,
 	if (var == NULL || c == NULL || c->name == NULL)
 		return 0;	/* not a build: the daemon itself */
 	pthread_mutex_lock(&guardsvc_lock);
-	if (strncmp(t->host, "unix://", 7) != 0) {
+	if (strncmp(t->host, "unix://", 7) != 0 &&
+	    strncmp(t->host, "tcp://", 6) != 0) {
 		if (strcmp(guardsvc_warned, t->host) != 0) {
 			snprintf(guardsvc_warned, sizeof(guardsvc_warned),
 			    "%s", t->host);
-			log_error("warning: Docker daemon %.200s is not a unix "
-			    "socket: builds use it without the Docker guard",
-			    t->host);
+			log_error("warning: Docker daemon %.200s is neither "
+			    "unix:// nor tcp://: builds use it without the "
+			    "Docker guard", t->host);
 		}
 		r = 0;
 		goto out;
@@ -219,6 +222,20 @@ guardsvc_rewrite(void *arg, const struct launch_env *env,
 			goto found;
 	memset(&gc, 0, sizeof(gc));
 	gc.upstream = t->host;
+	if (strncmp(t->host, "tcp://", 6) == 0) {
+		/* the guard reaches it by TLS as the docker CLI would */
+		const char	*v = getenv("DOCKER_TLS");
+
+		gc.tls_verify = t->tls_verify;
+		gc.tls = t->tls_verify || (v != NULL && *v != '\0' &&
+		    strcmp(v, "0") != 0);
+		if (t->cert_path[0] != '\0')
+			gc.cert_path = t->cert_path;
+		else if ((v = getenv("HOME")) != NULL && *v != '\0' &&
+		    (size_t)snprintf(home_docker, sizeof(home_docker),
+		    "%s/.docker", v) < sizeof(home_docker))
+			gc.cert_path = home_docker;
+	}
 	gc.build = id;
 	gc.node = c->name;
 	if ((ws = launch_env_get(env, "WORKSPACE")) != NULL && ws[0] == '/')
@@ -249,6 +266,9 @@ found:
 		snprintf(err, errlen, "docker guard: socket path too long");
 		goto out;
 	}
+	/* the build talks plain HTTP to its guard's socket */
+	t->tls_verify = false;
+	t->cert_path[0] = '\0';
 	r = 0;
 	goto out;
 fail:

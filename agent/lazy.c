@@ -445,4 +445,7 @@ LAZY_FN(lazy_ssl, int, SSL_write, (SSL *s, const void *b, int n), (s, b, n))
 LAZY_FN(lazy_ssl, int, SSL_pending, (const SSL *s), (s))
 LAZY_FN(lazy_ssl, int, SSL_get_error, (const SSL *s, int r), (s, r))
 LAZY_FN(lazy_ssl, int, SSL_shutdown, (SSL *s), (s))
+LAZY_FN(lazy_ssl, int, SSL_set1_host, (SSL *s, const char *h), (s, h))
+LAZY_FN(lazy_ssl, long, SSL_ctrl, (SSL *s, int cmd, long l, void *p),
+    (s, cmd, l, p))
 #endif

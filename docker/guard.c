@@ -37,6 +37,7 @@
 #include <cjson/cJSON.h>
 
 #include "docker/guard.h"
+#include "docker/tlsfwd.h"
 
 #define GUARD_MAX_HEAD	(64 * 1024)
 #define GUARD_IOBUF	(64 * 1024)
@@ -119,6 +120,8 @@ struct guard {
 	int		 stopping;
 	struct gcache	 cache[GUARD_CACHE];	/* under mu */
 	unsigned	 cache_next;
+	struct tlsfwd	*fwd;		/* tcp upstream: our socket to it */
+	char		 fwddir[108];	/* its private directory */
 };
 
 static void
@@ -2621,6 +2624,43 @@ upstream_path(const char *up, char *out, size_t outlen)
 	return 0;
 }
 
+/* "tcp://host[:port][/]" or "tcp://[v6]:port": host and port (default
+ * 2376 with TLS, else 2375).  0 or -1. */
+static int
+tcp_parse(const char *up, int tls, char *host, size_t hostlen, int *port)
+{
+	const char	*h = up + 6, *e, *p;
+	char		*end;
+	long		 n;
+	size_t		 hl;
+
+	if (*h == '[') {
+		if ((e = strchr(h, ']')) == NULL)
+			return -1;
+		h++;
+		hl = (size_t)(e - h);
+		p = e + 1;
+	} else {
+		e = h + strcspn(h, ":/");
+		hl = (size_t)(e - h);
+		p = e;
+	}
+	if (hl == 0 || hl >= hostlen)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = tls ? 2376 : 2375;
+	if (*p == ':') {
+		errno = 0;
+		n = strtol(p + 1, &end, 10);
+		if (errno != 0 || end == p + 1 || n < 1 || n > 65535)
+			return -1;
+		*port = (int)n;
+		p = end;
+	}
+	return *p == '\0' || strcmp(p, "/") == 0 ? 0 : -1;
+}
+
 struct guard *
 guard_start(const struct guard_conf *conf, char *err, size_t errlen)
 {
@@ -2640,10 +2680,32 @@ guard_start(const struct guard_conf *conf, char *err, size_t errlen)
 	g->stop_pipe[0] = g->stop_pipe[1] = -1;
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
-	if (upstream_path(conf->upstream, path, sizeof path) != 0)
-		FAIL("upstream must be unix:///path (tcp+TLS not supported "
-		    "by the guard yet): %.200s", conf->upstream ?
-		    conf->upstream : "(null)");
+	if (conf->upstream != NULL && strncmp(conf->upstream, "tcp://", 6) ==
+	    0) {
+		struct tlsfwd_conf	 fc;
+		char			 e[300], host[256];
+		int			 port;
+
+		if (tcp_parse(conf->upstream, conf->tls || conf->tls_verify,
+		    host, sizeof host, &port) != 0)
+			FAIL("unusable upstream %.200s", conf->upstream);
+		strcpy(g->fwddir, "/tmp/jnagent-guardup.XXXXXX");
+		if (mkdtemp(g->fwddir) == NULL) {
+			g->fwddir[0] = '\0';
+			FAIL("mkdtemp: %s", strerror(errno));
+		}
+		snprintf(path, sizeof path, "%s/daemon.sock", g->fwddir);
+		memset(&fc, 0, sizeof fc);
+		fc.host = host;
+		fc.port = port;
+		fc.tls = conf->tls || conf->tls_verify;
+		fc.verify = conf->tls_verify;
+		fc.cert_dir = conf->cert_path;
+		if (tlsfwd_start_conf(path, &fc, &g->fwd, e, sizeof e) != 0)
+			FAIL("%s", e);
+	} else if (upstream_path(conf->upstream, path, sizeof path) != 0)
+		FAIL("upstream must be unix:///path or tcp://host:port: "
+		    "%.200s", conf->upstream ? conf->upstream : "(null)");
 	if (conf->build == NULL || *conf->build == '\0' ||
 	    conf->node == NULL || *conf->node == '\0')
 		FAIL("the guard needs a build id and a node name");
@@ -2714,6 +2776,10 @@ fail:
 		close(g->stop_pipe[0]);
 		close(g->stop_pipe[1]);
 	}
+	if (g->fwd != NULL)
+		tlsfwd_stop(g->fwd);
+	if (g->fwddir[0])
+		(void)rmdir(g->fwddir);
 	guard_free(g);
 	return NULL;
 #undef FAIL
@@ -2918,6 +2984,10 @@ guard_end(struct guard *g)
 		glog(g, 1, "docker guard: build %s: sweep left %d object(s)%s",
 		    g->build, left < 0 ? 0 : left, left < 0 ?
 		    " (daemon unreachable)" : "");
+	if (g->fwd != NULL)
+		tlsfwd_stop(g->fwd);
+	if (g->fwddir[0])
+		(void)rmdir(g->fwddir);
 	guard_free(g);
 	return left;
 }

@@ -73,7 +73,17 @@ struct guard_map {
 };
 
 struct guard_conf {
-	const char	*upstream;	/* "unix:///path" (DOCKER_HOST form) */
+	/*
+	 * "unix:///path" or "tcp://host[:port]" (DOCKER_HOST form).  For
+	 * tcp, the guard reaches the daemon through a private local socket
+	 * of its own (docker/tlsfwd.h): TLS when tls, checking the daemon
+	 * against cert_path/ca.pem when tls_verify, with cert_path's client
+	 * certificate when there is one.
+	 */
+	const char	*upstream;
+	int		 tls;
+	int		 tls_verify;
+	const char	*cert_path;	/* DOCKER_CERT_PATH; NULL: none */
 	const char	*build;		/* JENKINS_SERVER_COOKIE or BUILD_TAG */
 	const char	*node;		/* node name */
 	/* workspaces the build may bind (each also with "@tmp") */

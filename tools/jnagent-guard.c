@@ -96,6 +96,17 @@ main(int argc, char **argv)
 	}
 	if (conf.upstream == NULL || conf.node == NULL)
 		usage();
+	if (strncmp(conf.upstream, "tcp://", 6) == 0) {
+		/* as the docker CLI: DOCKER_TLS_VERIFY, DOCKER_TLS,
+		 * DOCKER_CERT_PATH */
+		const char	*v = getenv("DOCKER_TLS_VERIFY");
+
+		conf.tls_verify = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+		v = getenv("DOCKER_TLS");
+		conf.tls = conf.tls_verify || (v != NULL && *v != '\0' &&
+		    strcmp(v, "0") != 0);
+		conf.cert_path = getenv("DOCKER_CERT_PATH");
+	}
 	if (sweep) {
 		r = guard_sweep_stale(conf.upstream, conf.node, live);
 		printf("left %d\n", r);

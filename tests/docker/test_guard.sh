@@ -11,10 +11,10 @@ command -v docker >/dev/null 2>&1 || { echo "1..0 # SKIP no docker CLI"; exit 0;
 if ! docker_test_start; then
 	echo "1..0 # SKIP $DOCKER_TEST_SKIP"; exit 0
 fi
-G1= G2=
+G1= G2= G3=
 cleanup() {
 	# only the guards: a bare `wait` would also wait for dockerd
-	for p in $G1 $G2; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for p in $G1 $G2 $G3; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	docker_test_stop
 }
 trap cleanup EXIT
@@ -161,6 +161,40 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$S1" -H "X-Big: $(h
 [ "$code" = 431 ] && ok "oversized head: 431" || nok "big head: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$S1" http://d/v1.41/_ping)
 [ "$code" = 200 ] && ok "guard still serves after bad requests" || nok "after: $code"
+# --- a daemon on tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): the
+# guard reaches it through a private socket of its own that speaks TLS
+if [ -n "$DOCKER_TEST_TLS_HOST" ] && [ -f "$DOCKER_TEST_CERTS/client/cert.pem" ]; then
+	mkdir -p "$T/ws/job3"
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$DOCKER_TEST_CERTS/client "$GUARD" -u "$DOCKER_TEST_TLS_HOST" -b b3 -n node1 -w "$T/ws/job3" \
+	    -s "$T/b3.sock" >"$T/b3.out" 2>"$T/b3.err" &
+	G3=$!
+	_i=0
+	while [ ! -S "$T/b3.sock" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i+1)); done
+	out=$($D -H "unix://$T/b3.sock" run --rm --network none busybox echo over-tls 2>&1)
+	[ "$out" = over-tls ] && ok "tcp+TLS daemon: run through the guard" || nok "tcp+TLS run: $out ($(cat "$T/b3.err"))"
+	check "tcp+TLS daemon: run -d --name db" $D -H "unix://$T/b3.sock" run -d --name db --network none busybox sleep 300
+	out=$($D -H "unix://$T/b3.sock" ps --format '{{.Names}}')
+	[ "$out" = db ] && ok "tcp+TLS daemon: ps lists only the build's container" || nok "tcp+TLS ps: $out"
+	refused "tcp+TLS daemon: --privileged" privileged $D -H "unix://$T/b3.sock" run --rm --network none --privileged busybox true
+	out=$(echo piped | $D -H "unix://$T/b3.sock" exec -i db cat)
+	[ "$out" = piped ] && ok "tcp+TLS daemon: exec -i through the upgrade" || nok "tcp+TLS exec -i: $out"
+	kill -TERM "$G3"; wait "$G3"; rc=$?; G3=
+	left=$($D -H "$DOCKER_TEST_HOST" ps -aq --filter label=io.jenkins.jnagent.build=b3)
+	[ $rc = 0 ] && [ -z "$left" ] && ok "tcp+TLS daemon: guard end sweeps the build" || nok "tcp+TLS end rc=$rc left=$left"
+	# a daemon whose certificate the CA does not vouch for: refused
+	mkdir -p "$T/otherca" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -subj /CN=other -keyout "$T/otherca/k.pem" -out "$T/otherca/ca.pem" -days 1 >/dev/null 2>&1
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$T/otherca "$GUARD" -u "$DOCKER_TEST_TLS_HOST" \
+	    -b b4 -n node1 -w "$T/ws/job3" -s "$T/b4.sock" >/dev/null 2>&1 &
+	G3=$!
+	_i=0
+	while [ ! -S "$T/b4.sock" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i+1)); done
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$T/b4.sock" http://d/_ping)
+	[ "$code" = 502 ] && ok "tcp+TLS daemon not vouched for by ca.pem: 502" || nok "other CA: $code"
+	kill -TERM "$G3"; wait "$G3" 2>/dev/null; G3=
+else
+	for i in 1 2 3 4 5 6 7; do ok "# SKIP no TLS daemon (openssl missing)"; done
+fi
 # --- end of a build mid-run
 $D $H1 run --network none --name midrun busybox sleep 300 >/dev/null 2>&1 &
 RUNPID=$!

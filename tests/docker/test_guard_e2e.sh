@@ -17,7 +17,7 @@ command -v docker >/dev/null 2>&1 || skip_all "no docker CLI"
 docker_test_start || skip_all "$DOCKER_TEST_SKIP"
 trap docker_test_stop EXIT
 docker_test_image busybox || skip_all "busybox import failed"
-e2e_init 13
+e2e_init 18
 trap 'e2e_cleanup; docker_test_stop' EXIT
 
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH
@@ -70,4 +70,35 @@ check "the KillTask removed the build's container" \
     test "$(docker -H "unix://$OUTER" ps -aq --filter "label=$LB=$COOKIE" | wc -l)" = 0
 check "controller verdict RESULT ok" ctl_finished 60
 ctl_verdict
+
+# The host daemon on tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH in
+# the agent's environment): the build's guard reaches it by TLS through a
+# private socket of its own; the build talks plain HTTP to the guard.
+next_run unix
+if [ -n "$DOCKER_TEST_TLS_HOST" ] && [ -f "$DOCKER_TEST_CERTS/client/cert.pem" ]; then
+	rm -f "$T/work/workspace/docker-guard/go"
+	ctl_start --scenario docker-guard || bail "test controller did not start"
+	export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$DOCKER_TEST_CERTS/client
+	agent_start -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
+	    -name "$NODE" -secret "$SECRET" -workDir "$T/work" -labels linux \
+	    -dockerHost "$DOCKER_TEST_TLS_HOST" -loglevel debug
+	unset DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+	wait_line "$T/ctl.out" "^COOKIE " 60 || bail "no COOKIE line from the controller"
+	COOKIE=$(sed -n 's/^COOKIE //p' "$T/ctl.out")
+	check "tcp+TLS host daemon: docker run --name db through the build's guard socket" \
+	    wait_line "$T/ctl.out" "^STEP guard-run ok name=/db \\| host=unix:///tmp/jnagent-guard\\.[^/]*/docker\\.sock\$" 90
+	check "tcp+TLS host daemon: the guard was started on the tcp:// daemon" \
+	    grep -q "docker guard for build JENKINS_NODE_COOKIE=$COOKIE on $DOCKER_TEST_TLS_HOST at " "$T/agent.err"
+	check "tcp+TLS host daemon: the container is labelled with the build" \
+	    test "$(docker -H "unix://$OUTER" ps -q --filter "label=$LB=$COOKIE" | wc -l)" = 1
+	check "tcp+TLS host daemon: --privileged refused by the guard" \
+	    wait_line "$T/ctl.out" "^STEP guard-privileged ok .*refused by rule \"privileged\"" 60
+	touch "$T/work/workspace/docker-guard/go"
+	wait_line "$T/ctl.out" "^STEP guard-killed\$" 60
+	check "tcp+TLS host daemon: the KillTask removed the build's container" \
+	    test "$(docker -H "unix://$OUTER" ps -aq --filter "label=$LB=$COOKIE" | wc -l)" = 0
+	ctl_finished 60 >/dev/null 2>&1
+else
+	for i in 1 2 3 4 5; do ok "# SKIP no TLS daemon (openssl missing)"; done
+fi
 e2e_done
