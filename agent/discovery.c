@@ -38,6 +38,7 @@
 #include "agent/discovery.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/netutil.h"
 #include "agent/tls.h"
 
 #define DISCOVERY_CONNECT_TIMEOUT_MS	30000L
@@ -61,20 +62,6 @@ discovery_endpoint_free(struct discovery_endpoint *ep)
 {
 	free(ep->identity);
 	memset(ep, 0, sizeof(*ep));
-}
-
-static void
-discovery_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-discovery_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static int
@@ -310,10 +297,7 @@ discovery_apply_tunnel(struct discovery_endpoint *ep, const char *tunnel)
 long long
 discovery_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return net_now_ms();
 }
 
 static pthread_once_t	 discovery_curl_once = PTHREAD_ONCE_INIT;
@@ -343,22 +327,6 @@ discovery_curl_cleanup(void)
 	}
 }
 
-/* Would libcurl use a proxy from the environment?  Then let it. */
-static bool
-discovery_proxy_env(void)
-{
-	static const char *const vars[] = {
-		"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"
-	};
-	const char	*v;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if ((v = getenv(vars[i])) != NULL && *v != '\0')
-			return true;
-	return false;
-}
-
 int
 discovery_plain_url(const char *url, struct discovery_url *u)
 {
@@ -368,7 +336,12 @@ discovery_plain_url(const char *url, struct discovery_url *u)
 	char		*end;
 
 	memset(u, 0, sizeof(*u));
-	if (discovery_proxy_env() || strncasecmp(url, "http://", 7) != 0)
+	/*
+	 * A proxy variable set: libcurl decides (proxy or no_proxy), as
+	 * tests/agent/test_lazy_libs.sh expects.
+	 */
+	if (net_proxy_env("http", NULL, 1) != NULL ||
+	    strncasecmp(url, "http://", 7) != 0)
 		return -1;
 	a = url + 7;
 	for (p = url; *p != '\0'; p++)		/* controls, spaces, ?, # */
@@ -431,85 +404,12 @@ discovery_plain_url(const char *url, struct discovery_url *u)
 	return 0;
 }
 
-/* 1 ready, 0 timeout, -1 error, -2 stopped. */
-static int
-discovery_wait(int fd, short events, long long deadline, volatile int *stop)
-{
-	struct pollfd	 pfd;
-	long long	 left;
-	int		 r;
-
-	for (;;) {
-		if (stop != NULL && *stop)
-			return -2;
-		if ((left = deadline - discovery_now_ms()) <= 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 250 ? 250 : (int)left);
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (r > 0)
-			return 1;
-	}
-}
-
 int
 discovery_tcp_connect(const char *host, int port, long long deadline,
     volatile int *stop, char *err, size_t errlen)
 {
-	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 pstr[16];
-	socklen_t	 sl;
-	int		 fd = -1, r, e, soerr = 0, one = 1;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(pstr, sizeof(pstr), "%d", port);
-	if ((e = getaddrinfo(host, pstr, &hints, &res)) != 0) {
-		discovery_seterr(err, errlen, "cannot resolve %.100s: %s",
-		    host, gai_strerror(e));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			soerr = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		soerr = errno;
-		if (errno == EINPROGRESS) {
-			r = discovery_wait(fd, POLLOUT, deadline, stop);
-			if (r == -2) {
-				close(fd);
-				freeaddrinfo(res);
-				discovery_seterr(err, errlen, "stopped");
-				return -2;
-			}
-			sl = sizeof(soerr);
-			if (r == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR,
-			    &soerr, &sl) == 0 && soerr == 0)
-				break;
-			if (r == 0)
-				soerr = ETIMEDOUT;
-		}
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		discovery_seterr(err, errlen, "cannot connect to %.100s port "
-		    "%d: %s", host, port, strerror(soerr));
-		return -1;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
+	return net_tcp_connect(host, port, deadline, stop,
+	    NET_TCP_NODELAY | NET_ERR_PORT_WORD, err, errlen);
 }
 
 char *
@@ -550,7 +450,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 	cdeadline = discovery_now_ms() + DISCOVERY_CONNECT_TIMEOUT_MS;
 	if (conf->credentials != NULL &&
 	    (auth = discovery_auth_header(conf->credentials)) == NULL) {
-		discovery_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	if (asprintf(&req, "GET %s HTTP/1.1\r\n"
@@ -562,7 +462,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 	    "\r\n", u->path, u->hostport, auth != NULL ? auth : "",
 	    extra != NULL ? extra : "") == -1) {
 		req = NULL;
-		discovery_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	if ((fd = discovery_tcp_connect(u->host, u->port, cdeadline < deadline ?
@@ -570,7 +470,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		discovery_seterr(err, errlen, "%.200s: %s", url, why);
+		net_seterr(err, errlen, "%.200s: %s", url, why);
 		goto out;
 	}
 	reqlen = strlen(req);
@@ -583,9 +483,9 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    discovery_wait(fd, POLLOUT, deadline, stop) == 1)
+		    net_wait(fd, POLLOUT, deadline, stop) == 1)
 			continue;
-		discovery_seterr(err, errlen, "%.200s: %s", url,
+		net_seterr(err, errlen, "%.200s: %s", url,
 		    stop != NULL && *stop ? "stopped" : n == -1 &&
 		    errno != EAGAIN ? strerror(errno) : "send timed out");
 		goto close;
@@ -593,7 +493,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 	if (warm_tls)
 		tls_warm();
 	if ((head = malloc(DISCOVERY_HEAD_MAX + 1)) == NULL) {
-		discovery_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto close;
 	}
 	for (;;) {
@@ -602,7 +502,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 			hlen = (size_t)(eol - head) + 4;
 			if (sscanf(head, "HTTP/1.%*1[01] %3d", &code) != 1 ||
 			    code < 100) {
-				discovery_seterr(err, errlen, "%.200s: not an "
+				net_seterr(err, errlen, "%.200s: not an "
 				    "HTTP response", url);
 				goto close;
 			}
@@ -614,7 +514,7 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 			continue;
 		}
 		if (have == DISCOVERY_HEAD_MAX) {
-			discovery_seterr(err, errlen, "%.200s: response header "
+			net_seterr(err, errlen, "%.200s: response header "
 			    "too long", url);
 			goto close;
 		}
@@ -624,16 +524,16 @@ discovery_plain_get(const struct agent_conf *conf, const char *url,
 			continue;
 		}
 		if (n == 0) {
-			discovery_seterr(err, errlen, "%.200s: connection "
+			net_seterr(err, errlen, "%.200s: connection "
 			    "closed before the response", url);
 			goto close;
 		}
 		if (errno == EINTR)
 			continue;
 		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    discovery_wait(fd, POLLIN, deadline, stop) == 1)
+		    net_wait(fd, POLLIN, deadline, stop) == 1)
 			continue;
-		discovery_seterr(err, errlen, "%.200s: %s", url,
+		net_seterr(err, errlen, "%.200s: %s", url,
 		    stop != NULL && *stop ? "stopped" : errno != EAGAIN &&
 		    errno != EWOULDBLOCK ? strerror(errno) :
 		    "timed out waiting for the response");
@@ -686,7 +586,7 @@ discovery_try(const struct agent_conf *conf, const char *url,
 	memset(&h, 0, sizeof(h));
 	if ((size_t)snprintf(full, sizeof(full), "%stcpSlaveAgentListener/",
 	    url) >= sizeof(full)) {
-		discovery_seterr(err, errlen, "URL too long");
+		net_seterr(err, errlen, "URL too long");
 		return -1;
 	}
 	log_debug("GET %.200s", full);
@@ -704,7 +604,7 @@ discovery_try(const struct agent_conf *conf, const char *url,
 	if (!plain) {
 		discovery_curl_init();
 		if ((c = curl_easy_init()) == NULL) {
-			discovery_seterr(err, errlen, "curl_easy_init failed");
+			net_seterr(err, errlen, "curl_easy_init failed");
 			return -1;
 		}
 		discovery_curl_setup(c, conf, 1, DISCOVERY_READ_TIMEOUT_S,
@@ -719,7 +619,7 @@ discovery_try(const struct agent_conf *conf, const char *url,
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discovery_discard);
 		if ((cr = curl_easy_perform(c)) != CURLE_OK) {
-			discovery_seterr(err, errlen, "%.200s: %s", full,
+			net_seterr(err, errlen, "%.200s: %s", full,
 			    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
 			    curl_easy_strerror(cr));
 			goto out;
@@ -727,29 +627,29 @@ discovery_try(const struct agent_conf *conf, const char *url,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	}
 	if (status != 200) {
-		discovery_seterr(err, errlen, "%.200s: HTTP %ld%s", full,
+		net_seterr(err, errlen, "%.200s: HTTP %ld%s", full,
 		    status, status == 404 ? " (is the TCP agent port "
 		    "disabled? then use -webSocket)" : "");
 		goto out;
 	}
 	if (h.has_protocols && !discovery_has_jnlp4(h.protocols)) {
-		discovery_seterr(err, errlen, "%.200s: the controller does not "
+		net_seterr(err, errlen, "%.200s: the controller does not "
 		    "offer JNLP4-connect (offers: %.100s)", full, h.protocols);
 		goto out;
 	}
 	port = h.port[0] != '\0' ? h.port : h.hudson_port;
 	if (port[0] == '\0') {
-		discovery_seterr(err, errlen, "%.200s: no X-Jenkins-JNLP-Port "
+		net_seterr(err, errlen, "%.200s: no X-Jenkins-JNLP-Port "
 		    "header (is this Jenkins?)", full);
 		goto out;
 	}
 	if ((p = discovery_parse_port(port)) == -1) {
-		discovery_seterr(err, errlen, "%.200s: invalid JNLP port %.20s",
+		net_seterr(err, errlen, "%.200s: invalid JNLP port %.20s",
 		    full, port);
 		goto out;
 	}
 	if (h.identity[0] == '\0' || h.identity_too_long) {
-		discovery_seterr(err, errlen, "%.200s: %s X-Instance-Identity "
+		net_seterr(err, errlen, "%.200s: %s X-Instance-Identity "
 		    "header", full, h.identity_too_long ? "oversized" :
 		    "no");
 		goto out;
@@ -757,7 +657,7 @@ discovery_try(const struct agent_conf *conf, const char *url,
 	memset(ep, 0, sizeof(*ep));
 	if (jnlp4_identity_decode(h.identity, &ep->identity,
 	    &ep->identity_len, why, sizeof(why)) != 0) {
-		discovery_seterr(err, errlen, "%.200s: X-Instance-Identity: %s",
+		net_seterr(err, errlen, "%.200s: X-Instance-Identity: %s",
 		    full, why);
 		goto out;
 	}
@@ -766,7 +666,7 @@ discovery_try(const struct agent_conf *conf, const char *url,
 		memcpy(ep->tls_host, pu.host, strlen(pu.host) + 1);
 	else if (discovery_url_host(url, ep->tls_host,
 	    sizeof(ep->tls_host)) != 0) {
-		discovery_seterr(err, errlen, "%.200s: cannot parse the host",
+		net_seterr(err, errlen, "%.200s: cannot parse the host",
 		    url);
 		discovery_endpoint_free(ep);
 		goto out;
@@ -799,13 +699,13 @@ discovery_resolve(struct agent_conf *conf, struct discovery_endpoint *ep,
 	if (conf->direct != NULL) {
 		if (conf_hostport(conf->direct, host, sizeof(host),
 		    &port) != 0 || host[0] == '\0' || port == 0) {
-			discovery_seterr(err, errlen, "-direct: bad HOST:PORT");
+			net_seterr(err, errlen, "-direct: bad HOST:PORT");
 			return -1;
 		}
 		if (jnlp4_identity_decode(conf->instance_identity,
 		    &ep->identity, &ep->identity_len, why,
 		    sizeof(why)) != 0) {
-			discovery_seterr(err, errlen, "-instanceIdentity: %s",
+			net_seterr(err, errlen, "-instanceIdentity: %s",
 			    why);
 			return -1;
 		}
@@ -818,7 +718,7 @@ discovery_resolve(struct agent_conf *conf, struct discovery_endpoint *ep,
 	why_all[0] = '\0';
 	for (i = 0; i < conf->nurls; i++) {
 		if (stop != NULL && *stop) {
-			discovery_seterr(err, errlen, "stopped");
+			net_seterr(err, errlen, "stopped");
 			return -1;
 		}
 		if (discovery_try(conf, conf->urls[i], ep, stop, why,
@@ -832,7 +732,7 @@ discovery_resolve(struct agent_conf *conf, struct discovery_endpoint *ep,
 		if (conf->tunnel != NULL &&
 		    discovery_apply_tunnel(ep, conf->tunnel) != 0) {
 			discovery_endpoint_free(ep);
-			discovery_seterr(err, errlen, "-tunnel: bad value");
+			net_seterr(err, errlen, "-tunnel: bad value");
 			return -1;
 		}
 		if (i > 0) {
@@ -848,10 +748,10 @@ discovery_resolve(struct agent_conf *conf, struct discovery_endpoint *ep,
 		return 0;
 	}
 	if (conf->nurls > 1)
-		discovery_seterr(err, errlen, "no usable controller among %d "
+		net_seterr(err, errlen, "no usable controller among %d "
 		    "URLs (last: %s)", conf->nurls, why_all);
 	else
-		discovery_seterr(err, errlen, "%s", why_all);
+		net_seterr(err, errlen, "%s", why_all);
 	return -1;
 }
 
@@ -871,7 +771,7 @@ discovery_get_status(const struct agent_conf *conf, const char *url,
 	status = -1;		/* plain http redirected, or not plain */
 	discovery_curl_init();
 	if ((c = curl_easy_init()) == NULL) {
-		discovery_seterr(err, errlen, "curl_easy_init failed");
+		net_seterr(err, errlen, "curl_easy_init failed");
 		return -1;
 	}
 	discovery_curl_setup(c, conf, 1, DISCOVERY_READ_TIMEOUT_S, stop);
@@ -880,7 +780,7 @@ discovery_get_status(const struct agent_conf *conf, const char *url,
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discovery_discard);
 	if ((cr = curl_easy_perform(c)) != CURLE_OK)
-		discovery_seterr(err, errlen, "%.200s: %s", url,
+		net_seterr(err, errlen, "%.200s: %s", url,
 		    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
 		    curl_easy_strerror(cr));
 	else

@@ -36,6 +36,7 @@
 
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/netutil.h"
 #include "agent/tls.h"
 
 #define JNLP4_LPSTR_MAX		65535
@@ -290,57 +291,6 @@ out:
 
 /* ---- time, waiting, error text ---------------------------------------- */
 
-static long long
-jnlp4_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Wait for events on fd until deadline.  1: ready; 0: timeout; -1: error
- * (errno); -2: *stop was set.
- */
-static int
-jnlp4_wait(int fd, short events, long long deadline, volatile int *stop)
-{
-	struct pollfd	 pfd;
-	long long	 left;
-	int		 r;
-
-	for (;;) {
-		if (stop != NULL && *stop)
-			return -2;
-		left = deadline - jnlp4_now_ms();
-		if (left <= 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 250 ? 250 : (int)left);
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (r > 0)
-			return 1;
-	}
-}
-
-static void
-jnlp4_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-jnlp4_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Copy peer text printable-only, at most max bytes. */
 static void
 jnlp4_sanitize(char *dst, size_t dstlen, const uint8_t *p, size_t n,
@@ -357,45 +307,11 @@ jnlp4_sanitize(char *dst, size_t dstlen, const uint8_t *p, size_t n,
 
 /* ---- proxy -------------------------------------------------------------- */
 
-static int
-jnlp4_no_proxy_match(const char *host, const char *list)
-{
-	const char	*p = list, *e;
-	size_t		 n, hl = strlen(host);
-	char		 h[256];
-
-	/* Compare without IPv6 brackets. */
-	if (host[0] == '[' && hl > 2 && hl - 2 < sizeof(h)) {
-		memcpy(h, host + 1, hl - 2);
-		h[hl - 2] = '\0';
-		host = h;
-		hl -= 2;
-	}
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ')
-			p++;
-		for (e = p; *e != '\0' && *e != ',' && *e != ' '; e++)
-			;
-		n = (size_t)(e - p);
-		if (n == 1 && *p == '*')
-			return 1;
-		if (n > 0 && *p == '.') {
-			p++;
-			n--;
-		}
-		if (n > 0 && n <= hl && strncasecmp(host + hl - n, p, n) == 0 &&
-		    (n == hl || host[hl - n - 1] == '.'))
-			return 1;
-		p = e;
-	}
-	return 0;
-}
-
 int
 jnlp4_proxy_for(const char *host, char *phost, size_t phostlen, int *pport,
     char **userinfo)
 {
-	const char	*proxy, *np;
+	const char	*proxy;
 	CURLU		*u;
 	char		*h = NULL, *port = NULL, *user = NULL, *pass = NULL;
 	char		*scheme = NULL;
@@ -403,13 +319,7 @@ jnlp4_proxy_for(const char *host, char *phost, size_t phostlen, int *pport,
 	size_t		 n;
 
 	*userinfo = NULL;
-	if ((proxy = getenv("http_proxy")) == NULL || *proxy == '\0')
-		proxy = getenv("HTTP_PROXY");
-	if (proxy == NULL || *proxy == '\0')
-		return 0;
-	if ((np = getenv("no_proxy")) == NULL || *np == '\0')
-		np = getenv("NO_PROXY");
-	if (np != NULL && jnlp4_no_proxy_match(host, np))
+	if ((proxy = net_proxy_env("http", host, 0)) == NULL)
 		return 0;
 	if ((u = curl_url()) == NULL)
 		return -1;
@@ -456,61 +366,6 @@ out:
 
 /* ---- plain socket I/O ------------------------------------------------ */
 
-static int
-jnlp4_tcp_connect(const char *host, int port, long long deadline,
-    volatile int *stop, char *err, size_t errlen)
-{
-	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 pstr[16];
-	socklen_t	 sl;
-	int		 fd = -1, r, soerr = 0, e;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(pstr, sizeof(pstr), "%d", port);
-	if ((e = getaddrinfo(host, pstr, &hints, &res)) != 0) {
-		jnlp4_seterr(err, errlen, "cannot resolve %.100s: %s", host,
-		    gai_strerror(e));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			soerr = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			r = jnlp4_wait(fd, POLLOUT, deadline, stop);
-			if (r == 1) {
-				sl = sizeof(soerr);
-				if (getsockopt(fd, SOL_SOCKET, SO_ERROR,
-				    &soerr, &sl) == 0 && soerr == 0)
-					break;
-			} else if (r == 0)
-				soerr = ETIMEDOUT;
-			else if (r == -2) {
-				close(fd);
-				freeaddrinfo(res);
-				jnlp4_seterr(err, errlen, "stopped");
-				return -2;
-			} else
-				soerr = errno;
-		} else
-			soerr = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		jnlp4_seterr(err, errlen, "cannot connect to %.100s:%d: %s",
-		    host, port, strerror(soerr));
-	return fd;
-}
-
 /* Write all of p before deadline.  0, -1 (err set), -2 stopped. */
 static int
 jnlp4_sock_write(int fd, const void *p, size_t n, long long deadline,
@@ -528,11 +383,11 @@ jnlp4_sock_write(int fd, const void *p, size_t n, long long deadline,
 			continue;
 		}
 		if (w == -1 && errno != EAGAIN && errno != EINTR) {
-			jnlp4_seterr(err, errlen, "write: %s", strerror(errno));
+			net_seterr(err, errlen, "write: %s", strerror(errno));
 			return -1;
 		}
-		if ((r = jnlp4_wait(fd, POLLOUT, deadline, stop)) != 1) {
-			jnlp4_seterr(err, errlen, "%s", r == -2 ? "stopped" :
+		if ((r = net_wait(fd, POLLOUT, deadline, stop)) != 1) {
+			net_seterr(err, errlen, "%s", r == -2 ? "stopped" :
 			    "write timed out");
 			return r == -2 ? -2 : -1;
 		}
@@ -557,16 +412,16 @@ jnlp4_sock_read(int fd, void *p, size_t n, long long deadline,
 			continue;
 		}
 		if (rd == 0) {
-			jnlp4_seterr(err, errlen, "connection closed by the "
+			net_seterr(err, errlen, "connection closed by the "
 			    "controller");
 			return -1;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
-			jnlp4_seterr(err, errlen, "read: %s", strerror(errno));
+			net_seterr(err, errlen, "read: %s", strerror(errno));
 			return -1;
 		}
-		if ((r = jnlp4_wait(fd, POLLIN, deadline, stop)) != 1) {
-			jnlp4_seterr(err, errlen, "%s", r == -2 ? "stopped" :
+		if ((r = net_wait(fd, POLLIN, deadline, stop)) != 1) {
+			net_seterr(err, errlen, "%s", r == -2 ? "stopped" :
 			    "timed out");
 			return r == -2 ? -2 : -1;
 		}
@@ -591,7 +446,7 @@ jnlp4_proxy_connect(int fd, const char *host, int port, const char *creds,
 	if (creds != NULL &&
 	    (auth = jnlp4_b64_encode((const uint8_t *)creds,
 	    strlen(creds))) == NULL) {
-		jnlp4_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	r = snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
@@ -603,7 +458,7 @@ jnlp4_proxy_connect(int fd, const char *host, int port, const char *creds,
 	}
 	if (r < 0 || (size_t)r >= sizeof(req)) {
 		explicit_bzero(req, sizeof(req));
-		jnlp4_seterr(err, errlen, "proxy request too long");
+		net_seterr(err, errlen, "proxy request too long");
 		return -1;
 	}
 	r = jnlp4_sock_write(fd, req, (size_t)r, deadline, stop, err, errlen);
@@ -613,7 +468,7 @@ jnlp4_proxy_connect(int fd, const char *host, int port, const char *creds,
 	/* Byte by byte: nothing after the blank line may be consumed. */
 	for (;;) {
 		if (n >= JNLP4_PROXY_REPLY_MAX) {
-			jnlp4_seterr(err, errlen, "proxy reply too long");
+			net_seterr(err, errlen, "proxy reply too long");
 			return -1;
 		}
 		if ((r = jnlp4_sock_read(fd, reply + n, 1, deadline, stop,
@@ -629,7 +484,7 @@ jnlp4_proxy_connect(int fd, const char *host, int port, const char *creds,
 	if (sscanf(reply, "%*s %7s", code) != 1 || strcmp(code, "200") != 0) {
 		jnlp4_sanitize(line, sizeof(line), (uint8_t *)reply,
 		    strcspn(reply, "\r\n"), 100);
-		jnlp4_seterr(err, errlen, "proxy refused CONNECT: %s", line);
+		net_seterr(err, errlen, "proxy refused CONNECT: %s", line);
 		return -1;
 	}
 	return 0;
@@ -651,17 +506,17 @@ jnlp4_tls_wait(struct jnlp4 *j, int rv, long long deadline, char *err,
 	else if (rv == TLS_WANT_WRITE)
 		ev = POLLOUT;
 	else if (rv == TLS_CLOSED) {
-		jnlp4_seterr(err, errlen, "%s: connection closed by the "
+		net_seterr(err, errlen, "%s: connection closed by the "
 		    "controller", what);
 		return -1;
 	} else {
-		jnlp4_seterr(err, errlen, "%s: %s", what, tls_error(j->tls));
+		net_seterr(err, errlen, "%s: %s", what, tls_error(j->tls));
 		return -1;
 	}
-	r = jnlp4_wait(j->fd, ev, deadline, j->stop);
+	r = net_wait(j->fd, ev, deadline, j->stop);
 	if (r == 1)
 		return 0;
-	jnlp4_seterr(err, errlen, "%s: %s", what, r == -2 ? "stopped" :
+	net_seterr(err, errlen, "%s: %s", what, r == -2 ? "stopped" :
 	    r == 0 ? "timed out" : strerror(errno));
 	return r == -2 ? -2 : -1;
 }
@@ -709,7 +564,7 @@ jnlp4_tls_fill(struct jnlp4 *j, long long deadline, char *err, size_t errlen)
 		if (j->rcap - j->rlen < JNLP4_READ_CHUNK) {
 			if ((nb = realloc(j->rb, j->rcap + JNLP4_READ_CHUNK *
 			    2)) == NULL) {
-				jnlp4_seterr(err, errlen, "out of memory");
+				net_seterr(err, errlen, "out of memory");
 				return -1;
 			}
 			j->rb = nb;
@@ -751,7 +606,7 @@ jnlp4_read_lpstr(struct jnlp4 *j, const uint8_t **s, size_t *len,
 			/* Prefix the step for a clearer message. */
 			char tmp[256];
 			snprintf(tmp, sizeof(tmp), "%s", err);
-			jnlp4_seterr(err, errlen, "reading %s: %s", what, tmp);
+			net_seterr(err, errlen, "reading %s: %s", what, tmp);
 			return r;
 		}
 	}
@@ -765,11 +620,11 @@ jnlp4_write_lpstr(struct jnlp4 *j, const char *s, size_t n,
 	int	 r;
 
 	if (n > JNLP4_LPSTR_MAX) {
-		jnlp4_seterr(err, errlen, "header too long");
+		net_seterr(err, errlen, "header too long");
 		return -1;
 	}
 	if ((b = malloc(n + 2)) == NULL) {
-		jnlp4_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	b[0] = (uint8_t)(n >> 8);
@@ -997,7 +852,7 @@ static int
 jnlp4_op_send(struct transport *t, const uint8_t *p, size_t n)
 {
 	struct jnlp4	*j = (struct jnlp4 *)t;
-	long long	 deadline = jnlp4_now_ms() + JNLP4_SEND_TIMEOUT_MS;
+	long long	 deadline = net_now_ms() + JNLP4_SEND_TIMEOUT_MS;
 	volatile int	*stop = j->stop;
 	int		 r;
 
@@ -1076,14 +931,14 @@ jnlp4_tls_handshake(struct jnlp4 *j, const struct jnlp4_params *p,
 		    "TLS handshake")) != 0)
 			return r;
 	if (tls_peer_spki(j->tls, &der, &len) != 0) {
-		jnlp4_seterr(err, errlen, "controller identity mismatch: no "
+		net_seterr(err, errlen, "controller identity mismatch: no "
 		    "server certificate");
 		return -1;
 	}
 	r = len == p->identity_len && memcmp(der, p->identity, len) == 0;
 	free(der);
 	if (!r) {
-		jnlp4_seterr(err, errlen, "controller identity mismatch: the "
+		net_seterr(err, errlen, "controller identity mismatch: the "
 		    "TLS certificate's key is not the instance identity");
 		return -1;
 	}
@@ -1113,7 +968,7 @@ jnlp4_headers(struct jnlp4 *j, const struct jnlp4_params *p,
 	o = jnlp4_json_put(hdr, o, cap, "\"}");
 	if (o > cap) {
 		explicit_bzero(hdr, sizeof(hdr));
-		jnlp4_seterr(err, errlen, "connection headers too long");
+		net_seterr(err, errlen, "connection headers too long");
 		return -1;
 	}
 	r = jnlp4_write_lpstr(j, hdr, o, deadline, err, errlen);
@@ -1129,7 +984,7 @@ jnlp4_headers(struct jnlp4 *j, const struct jnlp4_params *p,
 		(void)jnlp4_write_lpstr(j, "ERROR: Malformed connection header",
 		    strlen("ERROR: Malformed connection header"), deadline, msg,
 		    sizeof(msg));
-		jnlp4_seterr(err, errlen, "malformed connection headers from "
+		net_seterr(err, errlen, "malformed connection headers from "
 		    "the controller");
 		return -1;
 	}
@@ -1147,9 +1002,9 @@ jnlp4_headers(struct jnlp4 *j, const struct jnlp4_params *p,
 		*status = JNLP4_REFUSED;
 	else
 		*status = JNLP4_FAILED;
-	(void)jnlp4_write_lpstr(j, "BYE", 3, jnlp4_now_ms() + 1000, hdr,
+	(void)jnlp4_write_lpstr(j, "BYE", 3, net_now_ms() + 1000, hdr,
 	    sizeof(hdr));
-	jnlp4_seterr(err, errlen, "controller refused the connection: %s",
+	net_seterr(err, errlen, "controller refused the connection: %s",
 	    msg);
 	return -1;
 }
@@ -1176,7 +1031,7 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 	*status = JNLP4_FAILED;
 	err[0] = '\0';
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		jnlp4_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	j->fd = -1;
@@ -1184,12 +1039,12 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 	j->t.ops = &jnlp4_ops;
 	j->t.name = "JNLP4-connect";
 
-	deadline = jnlp4_now_ms() + p->connect_timeout_ms;
+	deadline = net_now_ms() + p->connect_timeout_ms;
 	if (p->use_proxy) {
 		use_proxy = jnlp4_proxy_for(p->host, phost, sizeof(phost),
 		    &pport, &userinfo);
 		if (use_proxy == -1) {
-			jnlp4_seterr(err, errlen, "unusable http_proxy "
+			net_seterr(err, errlen, "unusable http_proxy "
 			    "setting");
 			goto fail;
 		}
@@ -1197,12 +1052,12 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 	if (use_proxy) {
 		log_info("connecting to %.100s:%d through proxy %.100s:%d",
 		    p->host, p->port, phost, pport);
-		r = jnlp4_tcp_connect(phost, pport, deadline, p->stop, err,
+		r = net_tcp_connect(phost, pport, deadline, p->stop, 0, err,
 		    errlen);
 	} else {
 		log_info("connecting to %.100s:%d", p->host, p->port);
-		r = jnlp4_tcp_connect(p->host, p->port, deadline, p->stop, err,
-		    errlen);
+		r = net_tcp_connect(p->host, p->port, deadline, p->stop, 0,
+		    err, errlen);
 	}
 	if (r < 0) {
 		if (r == -2)
@@ -1223,7 +1078,7 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 			goto fail_r;
 	}
 
-	deadline = jnlp4_now_ms() + p->handshake_timeout_ms;
+	deadline = net_now_ms() + p->handshake_timeout_ms;
 	if ((r = jnlp4_sock_write(j->fd, hello, sizeof(hello), deadline,
 	    p->stop, err, errlen)) != 0)
 		goto fail_r;
@@ -1237,12 +1092,12 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 		char hex[11];
 		for (i = 0; i < g; i++)
 			snprintf(hex + 2 * i, 3, "%02x", got[i]);
-		jnlp4_seterr(err, errlen, "incorrect acknowledgement sequence, "
+		net_seterr(err, errlen, "incorrect acknowledgement sequence, "
 		    "expected 0x000341434b got 0x%s", hex);
 		goto fail;
 	}
 	if (r != 0) {
-		jnlp4_seterr(err, errlen, "waiting for ACK: %s", tmp);
+		net_seterr(err, errlen, "waiting for ACK: %s", tmp);
 		goto fail_r;
 	}
 
@@ -1252,7 +1107,7 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 		goto fail;
 
 	if ((cap = jnlp4_capability_encode(p->capability)) == NULL) {
-		jnlp4_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	r = jnlp4_write_lpstr(j, cap, strlen(cap), deadline, err, errlen);
@@ -1265,7 +1120,7 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 	if (jnlp4_capability_decode((const char *)s, n,
 	    &j->t.peer_capability) != 0) {
 		jnlp4_sanitize(tmp, sizeof(tmp), s, n, 100);
-		jnlp4_seterr(err, errlen, "unreadable capability from the "
+		net_seterr(err, errlen, "unreadable capability from the "
 		    "controller: %s", tmp);
 		goto fail;
 	}
@@ -1278,7 +1133,7 @@ jnlp4_connect(const struct jnlp4_params *p, enum jnlp4_status *status,
 fail_r:
 	if (r == -2) {
 		*status = JNLP4_STOPPED;
-		jnlp4_seterr(err, errlen, "stopped");
+		net_seterr(err, errlen, "stopped");
 	}
 fail:
 	if (userinfo != NULL) {

@@ -37,6 +37,7 @@
 #include "agent/discovery.h"
 #include "agent/jnlp4.h"
 #include "agent/log.h"
+#include "agent/netutil.h"
 #include "agent/rnd.h"
 #include "agent/ws.h"
 
@@ -59,54 +60,6 @@ struct ws {
 	int			 ioerr;
 	long long		 last_ping, last_rx;
 };
-
-static long long
-ws_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-ws_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-ws_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* 1 ready, 0 timeout, -1 error, -2 stopped. */
-static int
-ws_wait(curl_socket_t fd, short events, long long deadline,
-    volatile int *stop)
-{
-	struct pollfd	 pfd;
-	long long	 left;
-	int		 r;
-
-	for (;;) {
-		if (stop != NULL && *stop)
-			return -2;
-		if ((left = deadline - ws_now_ms()) <= 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > 250 ? 250 : (int)left);
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (r > 0)
-			return 1;
-	}
-}
 
 void
 ws_accept_key(const char *key, char *out)
@@ -210,7 +163,7 @@ ws_cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 			n = len;
 		memcpy(buf, w->raw + w->rawoff, n);
 		w->rawoff += n;
-		w->last_rx = ws_now_ms();
+		w->last_rx = net_now_ms();
 		return (ssize_t)n;
 	}
 	r = ws_io_recv(w, buf, len, &n, &why);
@@ -230,7 +183,7 @@ ws_cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
-	w->last_rx = ws_now_ms();
+	w->last_rx = net_now_ms();
 	return (ssize_t)n;
 }
 
@@ -329,7 +282,7 @@ ws_flush(struct ws *w, long long deadline)
 		}
 		if (!wslay_event_want_write(w->ctx))
 			break;
-		if ((r = ws_wait(w->fd, POLLOUT, deadline, NULL)) != 1) {
+		if ((r = net_wait(w->fd, POLLOUT, deadline, NULL)) != 1) {
 			snprintf(w->t.err, sizeof(w->t.err), "WebSocket write "
 			    "%s", r == 0 ? "timed out" : "failed");
 			return -1;
@@ -374,7 +327,7 @@ ws_op_recv(struct transport *t, uint8_t *p, size_t n)
 		}
 		/* Pongs and close replies wslay queued. */
 		if (wslay_event_want_write(w->ctx) &&
-		    ws_flush(w, ws_now_ms() + WS_SEND_TIMEOUT_MS) != 0) {
+		    ws_flush(w, net_now_ms() + WS_SEND_TIMEOUT_MS) != 0) {
 			errno = EIO;
 			return -1;
 		}
@@ -425,7 +378,7 @@ ws_op_send(struct transport *t, const uint8_t *p, size_t n)
 		p += len;
 		n -= len;
 	}
-	return ws_flush(w, ws_now_ms() + WS_SEND_TIMEOUT_MS);
+	return ws_flush(w, net_now_ms() + WS_SEND_TIMEOUT_MS);
 }
 
 static int
@@ -433,7 +386,7 @@ ws_op_tick(struct transport *t)
 {
 	struct ws		*w = (struct ws *)t;
 	struct wslay_event_msg	 m;
-	long long		 now = ws_now_ms();
+	long long		 now = net_now_ms();
 
 	if (now - w->last_rx > WS_PONG_TIMEOUT_MS) {
 		snprintf(t->err, sizeof(t->err), "WebSocket: nothing received "
@@ -480,7 +433,7 @@ ws_op_close(struct transport *t)
 	    !wslay_event_get_close_sent(w->ctx)) {
 		(void)wslay_event_queue_close(w->ctx,
 		    WSLAY_CODE_NORMAL_CLOSURE, NULL, 0);
-		(void)ws_flush(w, ws_now_ms() + 1000);
+		(void)ws_flush(w, net_now_ms() + 1000);
 	}
 	ws_free(w);
 }
@@ -527,11 +480,11 @@ ws_send_all(struct ws *w, const char *p, size_t n, long long deadline,
 			continue;
 		}
 		if (r == -1) {
-			ws_seterr(err, errlen, "sending the upgrade: %s", why);
+			net_seterr(err, errlen, "sending the upgrade: %s", why);
 			return -1;
 		}
-		if ((r = ws_wait(w->fd, POLLOUT, deadline, stop)) != 1) {
-			ws_seterr(err, errlen, "sending the upgrade: %s",
+		if ((r = net_wait(w->fd, POLLOUT, deadline, stop)) != 1) {
+			net_seterr(err, errlen, "sending the upgrade: %s",
 			    r == -2 ? "stopped" : "timed out");
 			return r == -2 ? -2 : -1;
 		}
@@ -558,7 +511,7 @@ ws_read_head(struct ws *w, char *buf, size_t cap, size_t have, int want_head,
 		io = ws_io_recv(w, buf + have, cap - have, &n, &why);
 		if (io == 0 && n == 0) {
 			if (want_head) {
-				ws_seterr(err, errlen, "connection closed "
+				net_seterr(err, errlen, "connection closed "
 				    "during the WebSocket upgrade");
 				return -1;
 			}
@@ -571,14 +524,14 @@ ws_read_head(struct ws *w, char *buf, size_t cap, size_t have, int want_head,
 		if (io == -1) {
 			if (!want_head)
 				return (ssize_t)have;
-			ws_seterr(err, errlen, "reading the upgrade response: "
+			net_seterr(err, errlen, "reading the upgrade response: "
 			    "%s", why);
 			return -1;
 		}
-		if ((r = ws_wait(w->fd, POLLIN, deadline, stop)) != 1) {
+		if ((r = net_wait(w->fd, POLLIN, deadline, stop)) != 1) {
 			if (!want_head && r == 0)
 				return (ssize_t)have;
-			ws_seterr(err, errlen, "reading the upgrade response: "
+			net_seterr(err, errlen, "reading the upgrade response: "
 			    "%s", r == -2 ? "stopped" : "timed out");
 			return r == -2 ? -2 : -1;
 		}
@@ -586,7 +539,7 @@ ws_read_head(struct ws *w, char *buf, size_t cap, size_t have, int want_head,
 	if (want_head && memmem(buf, have, "\r\n\r\n", 4) != NULL)
 		return (ssize_t)have;
 	if (want_head) {
-		ws_seterr(err, errlen, "WebSocket upgrade response too long");
+		net_seterr(err, errlen, "WebSocket upgrade response too long");
 		return -1;
 	}
 	return (ssize_t)have;
@@ -757,7 +710,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	*status = JNLP4_FAILED;
 	err[0] = '\0';
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		ws_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	w->t.ops = &ws_ops;
@@ -769,16 +722,16 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		if ((size_t)snprintf(path, sizeof(path), "%s%swsagents/",
 		    pu.path, pu.path[strlen(pu.path) - 1] == '/' ? "" : "/") >=
 		    sizeof(path)) {
-			ws_seterr(err, errlen, "-url too long");
+			net_seterr(err, errlen, "-url too long");
 			goto fail;
 		}
 		snprintf(curlurl, sizeof(curlurl), "http://%s%s", hosthdr,
 		    path);
 		log_info("connecting to %.200s", curlurl);
 		if ((r = discovery_tcp_connect(pu.host, pu.port,
-		    ws_now_ms() + WS_HANDSHAKE_TIMEOUT_MS, stop, val,
+		    net_now_ms() + WS_HANDSHAKE_TIMEOUT_MS, stop, val,
 		    sizeof(val))) < 0) {
-			ws_seterr(err, errlen, "%.200s: %s", curlurl, val);
+			net_seterr(err, errlen, "%.200s: %s", curlurl, val);
 			if (r == -2)
 				*status = JNLP4_STOPPED;
 			goto fail;
@@ -789,13 +742,13 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	} else {
 		if (ws_url_parts(conf->urls[0], curlurl, sizeof(curlurl),
 		    hosthdr, sizeof(hosthdr), path, sizeof(path)) != 0) {
-			ws_seterr(err, errlen, "cannot parse -url %.200s",
+			net_seterr(err, errlen, "cannot parse -url %.200s",
 			    conf->urls[0]);
 			goto fail;
 		}
 		discovery_curl_init();
 		if ((w->curl = curl_easy_init()) == NULL) {
-			ws_seterr(err, errlen, "curl_easy_init failed");
+			net_seterr(err, errlen, "curl_easy_init failed");
 			goto fail;
 		}
 		discovery_curl_setup(w->curl, conf, 0, 0, stop);
@@ -808,7 +761,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		    conf->no_keepalive ? 0L : 1L);
 		log_info("connecting to %.200s", curlurl);
 		if ((cr = curl_easy_perform(w->curl)) != CURLE_OK) {
-			ws_seterr(err, errlen, "%.200s: %s", curlurl,
+			net_seterr(err, errlen, "%.200s: %s", curlurl,
 			    cr == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
 			    curl_easy_strerror(cr));
 			if (cr == CURLE_ABORTED_BY_CALLBACK)
@@ -817,7 +770,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		}
 		if (curl_easy_getinfo(w->curl, CURLINFO_ACTIVESOCKET, &fd) !=
 		    CURLE_OK || fd == CURL_SOCKET_BAD) {
-			ws_seterr(err, errlen, "no socket from libcurl");
+			net_seterr(err, errlen, "no socket from libcurl");
 			goto fail;
 		}
 		w->fd = fd;
@@ -825,16 +778,16 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 
 	if (rnd_bytes(nonce, sizeof(nonce)) != 0 ||
 	    (k = jnlp4_b64_encode(nonce, sizeof(nonce))) == NULL) {
-		ws_seterr(err, errlen, "no random key");
+		net_seterr(err, errlen, "no random key");
 		goto fail;
 	}
 	snprintf(key, sizeof(key), "%s", k);
 	free(k);
 	if ((req = ws_request(conf, path, hosthdr, key, cookie)) == NULL) {
-		ws_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	deadline = ws_now_ms() + WS_HANDSHAKE_TIMEOUT_MS;
+	deadline = net_now_ms() + WS_HANDSHAKE_TIMEOUT_MS;
 	r = ws_send_all(w, req, strlen(req), deadline, stop, err, errlen);
 	explicit_bzero(req, strlen(req));
 	free(req);
@@ -845,7 +798,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		goto fail;
 	}
 	if ((head = malloc(WS_RESPONSE_MAX + 1)) == NULL) {
-		ws_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	if ((got = ws_read_head(w, head, WS_RESPONSE_MAX, 0, 1, deadline,
@@ -862,7 +815,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	statustext[0] = '\0';
 	if (sscanf(head, "HTTP/1.%*c %3d %63[^\r\n]", &code, statustext) < 1) {
 		ws_sanitize(line, sizeof(line), head, strcspn(head, "\r\n"));
-		ws_seterr(err, errlen, "not an HTTP response: %.100s", line);
+		net_seterr(err, errlen, "not an HTTP response: %.100s", line);
 		goto fail;
 	}
 	if (code != 101) {
@@ -874,7 +827,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		if (bodylen > cap)
 			bodylen = cap;
 		got = ws_read_head(w, body, cap, bodylen, 0,
-		    ws_now_ms() + 2000, stop, line, sizeof(line));
+		    net_now_ms() + 2000, stop, line, sizeof(line));
 		bodylen = got > 0 ? (size_t)got : 0;
 		while (bodylen > 0 && isspace((unsigned char)*body)) {
 			body++;
@@ -886,7 +839,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		if (strlen(line) > 150)
 			line[150] = '\0';
 		ws_sanitize(val, sizeof(val), statustext, strlen(statustext));
-		ws_seterr(err, errlen, "WebSocket upgrade refused: HTTP %d%s%s"
+		net_seterr(err, errlen, "WebSocket upgrade refused: HTTP %d%s%s"
 		    "%s%s", code, val[0] ? " " : "", val, line[0] ? ": " : "",
 		    line);
 		*status = code >= 400 && code < 500 ? JNLP4_REFUSED :
@@ -896,14 +849,14 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	ws_accept_key(key, accept);
 	if (ws_header(head, "Sec-WebSocket-Accept", val, sizeof(val)) != 0 ||
 	    strcmp(val, accept) != 0) {
-		ws_seterr(err, errlen, "WebSocket upgrade: bad or missing "
+		net_seterr(err, errlen, "WebSocket upgrade: bad or missing "
 		    "Sec-WebSocket-Accept");
 		goto fail;
 	}
 	if (ws_header(head, "X-Remoting-Capability", val, sizeof(val)) != 0 ||
 	    jnlp4_capability_decode(val, strlen(val),
 	    &w->t.peer_capability) != 0) {
-		ws_seterr(err, errlen, "WebSocket upgrade: missing or "
+		net_seterr(err, errlen, "WebSocket upgrade: missing or "
 		    "unreadable X-Remoting-Capability");
 		goto fail;
 	}
@@ -922,7 +875,7 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 		discovery_check_min_version(val);
 	if (bodylen > 0) {
 		if ((w->raw = malloc(bodylen)) == NULL) {
-			ws_seterr(err, errlen, "out of memory");
+			net_seterr(err, errlen, "out of memory");
 			goto fail;
 		}
 		memcpy(w->raw, body, bodylen);
@@ -932,11 +885,11 @@ ws_connect(const struct agent_conf *conf, const char *cookie,
 	head = NULL;
 
 	if (wslay_event_context_client_init(&w->ctx, &cb, w) != 0) {
-		ws_seterr(err, errlen, "out of memory");
+		net_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	wslay_event_config_set_max_recv_msg_length(w->ctx, WS_MSG_MAX);
-	w->last_ping = w->last_rx = ws_now_ms();
+	w->last_ping = w->last_rx = net_now_ms();
 	log_debug("WebSocket connected, controller capability 0x%llx",
 	    (unsigned long long)w->t.peer_capability);
 	*status = JNLP4_OK;
