@@ -175,6 +175,33 @@ guardsvc_maps(struct guard_conf *gc, const char *host, const char *ws)
 	}
 }
 
+/*
+ * How a tcp:// daemon is reached, as the docker CLI reads it from the
+ * agent's environment: verify (DOCKER_TLS_VERIFY), tls (or DOCKER_TLS),
+ * the certificates in cert_path, else DOCKER_CERT_PATH, else
+ * $HOME/.docker (buf holds it).
+ */
+static void
+guardsvc_tcp_tls(struct guard_conf *gc, bool verify, const char *cert_path,
+    char *buf, size_t buflen)
+{
+	const char	*v;
+
+	if ((v = getenv("DOCKER_TLS_VERIFY")) != NULL && *v != '\0' &&
+	    strcmp(v, "0") != 0)
+		verify = true;
+	gc->tls_verify = verify;
+	v = getenv("DOCKER_TLS");
+	gc->tls = verify || (v != NULL && *v != '\0' && strcmp(v, "0") != 0);
+	if (cert_path == NULL || *cert_path == '\0')
+		cert_path = getenv("DOCKER_CERT_PATH");
+	if (cert_path != NULL && *cert_path != '\0')
+		gc->cert_path = cert_path;
+	else if ((v = getenv("HOME")) != NULL && *v != '\0' &&
+	    (size_t)snprintf(buf, buflen, "%s/.docker", v) < buflen)
+		gc->cert_path = buf;
+}
+
 static int
 guardsvc_rewrite(void *arg, const struct launch_env *env,
     struct dockersel_target *t, char *err, size_t errlen)
@@ -222,20 +249,9 @@ guardsvc_rewrite(void *arg, const struct launch_env *env,
 			goto found;
 	memset(&gc, 0, sizeof(gc));
 	gc.upstream = t->host;
-	if (strncmp(t->host, "tcp://", 6) == 0) {
-		/* the guard reaches it by TLS as the docker CLI would */
-		const char	*v = getenv("DOCKER_TLS");
-
-		gc.tls_verify = t->tls_verify;
-		gc.tls = t->tls_verify || (v != NULL && *v != '\0' &&
-		    strcmp(v, "0") != 0);
-		if (t->cert_path[0] != '\0')
-			gc.cert_path = t->cert_path;
-		else if ((v = getenv("HOME")) != NULL && *v != '\0' &&
-		    (size_t)snprintf(home_docker, sizeof(home_docker),
-		    "%s/.docker", v) < sizeof(home_docker))
-			gc.cert_path = home_docker;
-	}
+	if (strncmp(t->host, "tcp://", 6) == 0)	/* as the docker CLI */
+		guardsvc_tcp_tls(&gc, t->tls_verify, t->cert_path, home_docker,
+		    sizeof(home_docker));
 	gc.build = id;
 	gc.node = c->name;
 	if ((ws = launch_env_get(env, "WORKSPACE")) != NULL && ws[0] == '/')
@@ -345,7 +361,9 @@ static void
 guardsvc_sweep(void)
 {
 	struct guardsvc_build	*b;
+	struct guard_conf	 gc;
 	char			**live = NULL, *ups[GUARDSVC_MAX_UPSTREAMS];
+	char			 home_docker[PATH_MAX];
 	size_t			 n = 0, i, nups = 0;
 	int			 r;
 
@@ -374,7 +392,13 @@ guardsvc_sweep(void)
 				    "%.200s (no socket)", ups[i]);
 				continue;
 			}
-			r = guard_sweep_stale(ups[i], guardsvc_conf->name,
+			memset(&gc, 0, sizeof(gc));
+			gc.upstream = ups[i];
+			gc.node = guardsvc_conf->name;
+			if (strncmp(ups[i], "tcp://", 6) == 0)
+				guardsvc_tcp_tls(&gc, false, NULL, home_docker,
+				    sizeof(home_docker));
+			r = guard_sweep_stale_conf(&gc,
 			    (const char *const *)live);
 			if (r > 0)
 				log_error("docker guard: stale sweep of %.200s "
@@ -431,7 +455,7 @@ guardsvc_install(const struct agent_conf *conf)
 	guardsvc_conf = conf;
 	dood = dockersel_dood_host(conf);
 	pthread_mutex_lock(&guardsvc_lock);
-	if (strncmp(dood, "unix://", 7) == 0)
+	if (strncmp(dood, "unix://", 7) == 0 || strncmp(dood, "tcp://", 6) == 0)
 		guardsvc_note_upstream(dood);
 	guardsvc_pending = true;	/* the sweep at start */
 	guardsvc_stop = false;

@@ -2996,9 +2996,48 @@ int
 guard_sweep_stale(const char *upstream, const char *node,
     const char *const *live)
 {
-	char	path[108];
+	struct guard_conf	 c;
 
-	if (upstream_path(upstream, path, sizeof path) != 0 || node == NULL)
+	memset(&c, 0, sizeof c);
+	c.upstream = upstream;
+	c.node = node;
+	return guard_sweep_stale_conf(&c, live);
+}
+
+int
+guard_sweep_stale_conf(const struct guard_conf *c, const char *const *live)
+{
+	struct tlsfwd_conf	 fc;
+	struct tlsfwd		*fw = NULL;
+	char			 path[108], dir[64], host[256], e[300];
+	int			 port, r;
+
+	if (c->node == NULL || c->upstream == NULL)
 		return -1;
-	return sweep(path, node, NULL, live);
+	if (strncmp(c->upstream, "tcp://", 6) != 0) {
+		if (upstream_path(c->upstream, path, sizeof path) != 0)
+			return -1;
+		return sweep(path, c->node, NULL, live);
+	}
+	/* tcp: through a forwarding socket of its own, as guard_start */
+	if (tcp_parse(c->upstream, c->tls || c->tls_verify, host, sizeof host,
+	    &port) != 0)
+		return -1;
+	strcpy(dir, "/tmp/jnagent-guardup.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof path, "%s/daemon.sock", dir);
+	memset(&fc, 0, sizeof fc);
+	fc.host = host;
+	fc.port = port;
+	fc.tls = c->tls || c->tls_verify;
+	fc.verify = c->tls_verify;
+	fc.cert_dir = c->cert_path;
+	r = -1;
+	if (tlsfwd_start_conf(path, &fc, &fw, e, sizeof e) == 0) {
+		r = sweep(path, c->node, NULL, live);
+		tlsfwd_stop(fw);
+	}
+	(void)rmdir(dir);
+	return r;
 }

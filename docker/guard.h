@@ -133,6 +133,10 @@ int guard_end(struct guard *g);
  */
 int guard_sweep_stale(const char *upstream, const char *node,
     const char *const *live);
+/* The same for any upstream, a tcp:// one reached with tls, tls_verify
+ * and cert_path as in struct guard_conf. */
+int guard_sweep_stale_conf(const struct guard_conf *c,
+    const char *const *live);
 
 /* ---- pure helpers (exposed for tests) ------------------------------- */
 

@@ -17,7 +17,7 @@ command -v docker >/dev/null 2>&1 || skip_all "no docker CLI"
 docker_test_start || skip_all "$DOCKER_TEST_SKIP"
 trap docker_test_stop EXIT
 docker_test_image busybox || skip_all "busybox import failed"
-e2e_init 18
+e2e_init 19
 trap 'e2e_cleanup; docker_test_stop' EXIT
 
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH
@@ -77,6 +77,9 @@ ctl_verdict
 next_run unix
 if [ -n "$DOCKER_TEST_TLS_HOST" ] && [ -f "$DOCKER_TEST_CERTS/client/cert.pem" ]; then
 	rm -f "$T/work/workspace/docker-guard/go"
+	docker -H "unix://$OUTER" run -d --label "io.jenkins.jnagent.node=$NODE" \
+	    --label "$LB=gone-build-2" --network none busybox sleep 300 >/dev/null ||
+		bail "cannot start the stale container"
 	ctl_start --scenario docker-guard || bail "test controller did not start"
 	export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$DOCKER_TEST_CERTS/client
 	agent_start -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
@@ -87,6 +90,8 @@ if [ -n "$DOCKER_TEST_TLS_HOST" ] && [ -f "$DOCKER_TEST_CERTS/client/cert.pem" ]
 	COOKIE=$(sed -n 's/^COOKIE //p' "$T/ctl.out")
 	check "tcp+TLS host daemon: docker run --name db through the build's guard socket" \
 	    wait_line "$T/ctl.out" "^STEP guard-run ok name=/db \\| host=unix:///tmp/jnagent-guard\\.[^/]*/docker\\.sock\$" 90
+	check "tcp+TLS host daemon: the sweep at agent start removed a gone build's container" \
+	    test "$(docker -H "unix://$OUTER" ps -aq --filter "label=$LB=gone-build-2" | wc -l)" = 0
 	check "tcp+TLS host daemon: the guard was started on the tcp:// daemon" \
 	    grep -q "docker guard for build JENKINS_NODE_COOKIE=$COOKIE on $DOCKER_TEST_TLS_HOST at " "$T/agent.err"
 	check "tcp+TLS host daemon: the container is labelled with the build" \
@@ -99,6 +104,6 @@ if [ -n "$DOCKER_TEST_TLS_HOST" ] && [ -f "$DOCKER_TEST_CERTS/client/cert.pem" ]
 	    test "$(docker -H "unix://$OUTER" ps -aq --filter "label=$LB=$COOKIE" | wc -l)" = 0
 	ctl_finished 60 >/dev/null 2>&1
 else
-	for i in 1 2 3 4 5; do ok "# SKIP no TLS daemon (openssl missing)"; done
+	for i in 1 2 3 4 5 6; do ok "# SKIP no TLS daemon (openssl missing)"; done
 fi
 e2e_done
