@@ -851,13 +851,9 @@ conf_apply(struct conf_state *st, const struct conf_opt *o, const char *flag,
 			    flag);
 		return 0;
 	case O_DINDTLSPORT: {
-		char	*end;
 		long	 port;
 
-		errno = 0;
-		port = strtol(v, &end, 10);
-		if (errno != 0 || *end != '\0' || end == v || port < 1 ||
-		    port > 65535)
+		if (conf_int(v, 1, 65535, &port) != 0)
 			return conf_fail(st, "%s: expected a port number 1-65535",
 			    flag);
 		c->dind_tls_port = (int)port;

@@ -20,6 +20,7 @@
 #include "agent/dockersel.h"
 #include "agent/log.h"
 #include "agent/selfctr.h"
+#include "docker/certgen.h"
 #include "docker/dind.h"
 #include "docker/docker.h"
 #include "docker/tlsfwd.h"
@@ -263,19 +264,8 @@ dindsvc_shutdown(void)
 		dindsvc_d = NULL;
 		docker_global_cleanup();
 	}
-	if (dindsvc_tls[0] != '\0' && !dindsvc_dc.keep) {
-		/* the client key opens the inner daemon: not left behind */
-		static const char *const f[] = { "ca.pem", "cert.pem",
-		    "key.pem", "server-cert.pem", "server-key.pem" };
-		char	 p[PATH_MAX + 32];
-		size_t	 i;
-
-		for (i = 0; i < sizeof(f) / sizeof(*f); i++) {
-			snprintf(p, sizeof(p), "%s/%s", dindsvc_tls, f[i]);
-			(void)unlink(p);
-		}
-		(void)rmdir(dindsvc_tls);
-	}
+	if (dindsvc_tls[0] != '\0' && !dindsvc_dc.keep)
+		certgen_docker_remove(dindsvc_tls);
 	if (dindsvc_tmpdir && !dindsvc_dc.keep)
 		(void)rmdir(dindsvc_sock);
 	dindsvc_conf = NULL;

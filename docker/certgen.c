@@ -132,6 +132,23 @@ cg_write(const char *dir, const char *name, X509 *x, EVP_PKEY *k, char *err,
 	return 0;
 }
 
+/* Every file certgen_docker() writes. */
+static const char *const cg_files[] = { "ca.pem", "cert.pem", "key.pem",
+    "server-cert.pem", "server-key.pem" };
+
+void
+certgen_docker_remove(const char *dir)
+{
+	char	 path[4200];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cg_files) / sizeof(*cg_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cg_files[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+}
+
 int
 certgen_docker(const char *dir, int days, char *err, size_t errlen)
 {

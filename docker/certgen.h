@@ -18,5 +18,8 @@
 #include <stddef.h>
 
 int certgen_docker(const char *dir, int days, char *err, size_t errlen);
+/* Remove those five files and dir (best effort: the client key opens
+ * the daemon, so it should not stay behind). */
+void certgen_docker_remove(const char *dir);
 
 #endif

@@ -1850,6 +1850,37 @@ is_prefix(const char *path, const char *p)
  * Route a request: fill rt (rewritten path/query, whether the body is
  * needed, response fix).  0 go on, 1 answered, -1 failure.
  */
+/*
+ * The container name in the query ("name", optional unless required),
+ * with the build's prefix, into rt->newquery.  0, 1 answered (400), or
+ * -1 failure.
+ */
+static int
+prefix_name(struct gconn *c, struct route *rt, int required)
+{
+	char	*v, *nn = NULL;
+	int	 slash;
+
+	v = query_get(rt->query, "name");
+	if (!required && (v == NULL || *v == '\0')) {
+		free(v);
+		return 0;
+	}
+	slash = v != NULL && v[0] == '/';
+	if (v == NULL || !valid_name(v + slash)) {
+		free(v);
+		return reply(c, 400, "Invalid container name") ? -1 : 1;
+	}
+	if (asprintf(&nn, "%s%s", c->g->prefix, v + slash) == -1)
+		nn = NULL;
+	free(v);
+	if (nn == NULL)
+		return -1;
+	rt->newquery = query_set(rt->query, "name", nn);
+	free(nn);
+	return rt->newquery != NULL ? 0 : -1;
+}
+
 static int
 route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 {
@@ -1893,29 +1924,9 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 		/* a name may now stand for the new object */
 		cache_drop(g, p[1] == 'c' ? GK_CONTAINER : p[1] == 'n' ?
 		    GK_NETWORK : GK_VOLUME, NULL);
-		if (p[1] == 'c') {
-			v = query_get(rt->query, "name");
-			if (v != NULL && *v != '\0') {
-				char	*nn;
-
-				if (!valid_name(v[0] == '/' ? v + 1 : v)) {
-					free(v);
-					return reply(c, 400, "Invalid "
-					    "container name") ? -1 : 1;
-				}
-				if (asprintf(&nn, "%s%s", g->prefix,
-				    v[0] == '/' ? v + 1 : v) == -1)
-					nn = NULL;
-				free(v);
-				if (nn == NULL)
-					return -1;
-				rt->newquery = query_set(rt->query, "name", nn);
-				free(nn);
-				if (rt->newquery == NULL)
-					return -1;
-			} else
-				free(v);
-		} else if (p[1] == 'v')
+		if (p[1] == 'c')
+			return prefix_name(c, rt, 0);
+		else if (p[1] == 'v')
 			rt->fix = FIX_VOLUME;
 		return 0;
 	}
@@ -1990,27 +2001,9 @@ route(struct gconn *c, const struct guard_req *rq, struct route *rt)
 			if (rt->newpath == NULL)
 				return -1;
 			/* the new name gets the build's prefix, as at create */
-			if (i == 0 && tail && strcmp(tail, "/rename") == 0) {
-				char	*nn = NULL;
-
-				v = query_get(rt->query, "name");
-				if (v == NULL || !valid_name(v[0] == '/' ?
-				    v + 1 : v)) {
-					free(v);
-					return reply(c, 400, "Invalid "
-					    "container name") ? -1 : 1;
-				}
-				if (asprintf(&nn, "%s%s", g->prefix, v[0] ==
-				    '/' ? v + 1 : v) == -1)
-					nn = NULL;
-				free(v);
-				if (nn == NULL)
-					return -1;
-				rt->newquery = query_set(rt->query, "name", nn);
-				free(nn);
-				if (rt->newquery == NULL)
-					return -1;
-			}
+			if (i == 0 && tail && strcmp(tail, "/rename") == 0 &&
+			    (r = prefix_name(c, rt, 1)) != 0)
+				return r;
 			if (i == 0 && tail && strcmp(tail, "/json") == 0)
 				rt->fix = FIX_CONTAINER;
 			else if (i == 0 && tail && (strcmp(tail, "/exec") == 0

@@ -198,18 +198,10 @@ main(void)
 	X509_free(ca);
 	X509_free(sc);
 	X509_free(cc);
-	{
-		static const char *const f[] = { "ca.pem", "cert.pem",
-		    "key.pem", "server-cert.pem", "server-key.pem" };
-		size_t	i;
-
-		for (i = 0; i < 5; i++) {
-			snprintf(p, sizeof(p), "%s/%s", dir, f[i]);
-			unlink(p);
-		}
-		rmdir(dir);
-		*strrchr(dir, '/') = '\0';
-		rmdir(dir);
-	}
+	certgen_docker_remove(dir);
+	ok(access(dir, F_OK) != 0, "certgen_docker_remove: files and directory "
+	    "gone");
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
 	return done_testing();
 }
