@@ -186,3 +186,18 @@ docker_test_stop() {
 	rm -rf "$DOCKER_TEST_DIR"
 	DOCKER_TEST_DIR=
 }
+
+# dind_e2e_start: the set-up of an end-to-end DinD test (tests/agent/lib.sh
+# sourced first, for skip_all and the JDK): a private dockerd with the
+# busybox image and the DinD image jnagent-dind:test (mkdind.sh), stopped
+# at exit; skips the test when any of it is missing.
+dind_e2e_start() {
+	command -v docker >/dev/null 2>&1 || skip_all "no docker CLI"
+	[ -n "$JAVAC" ] && [ -n "$JAVA" ] || skip_all "no JDK (JAVAC/JAVA empty)"
+	docker_test_start || skip_all "$DOCKER_TEST_SKIP"
+	trap docker_test_stop EXIT
+	docker_test_image busybox || skip_all "busybox import failed"
+	_why=$(sh "$top_srcdir/tests/docker/mkdind.sh" "$DOCKER_TEST_DIR" \
+	    jnagent-dind:test "$DOCKER_TEST_DIR/docker.sock" 2>&1) ||
+		skip_all "cannot assemble the DinD image: $_why"
+}

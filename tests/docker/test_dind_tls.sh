@@ -10,15 +10,8 @@
 . "$(dirname "$0")/../agent/lib.sh"
 . "$top_srcdir/tests/docker/lib.sh"
 
-command -v docker >/dev/null 2>&1 || skip_all "no docker CLI"
 command -v curl >/dev/null 2>&1 || skip_all "no curl"
-[ -n "$JAVAC" ] && [ -n "$JAVA" ] || skip_all "no JDK (JAVAC/JAVA empty)"
-docker_test_start || skip_all "$DOCKER_TEST_SKIP"
-trap docker_test_stop EXIT
-docker_test_image busybox || skip_all "busybox import failed"
-why=$(sh "$top_srcdir/tests/docker/mkdind.sh" "$DOCKER_TEST_DIR" \
-    jnagent-dind:test "$DOCKER_TEST_DIR/docker.sock" 2>&1) ||
-	skip_all "cannot assemble the DinD image: $why"
+dind_e2e_start
 e2e_init 12
 trap 'e2e_cleanup; docker_test_stop' EXIT
 

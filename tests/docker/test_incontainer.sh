@@ -197,32 +197,40 @@ fi
 HW=$T/hostwork-dind
 mkdir -p "$HW"
 cp "$DOCKER_TEST_ROOTFS" "$HW/rootfs.tar"
-JNAGENT_PATH_LABELS="linux dind" JNAGENT_PATH_ROOTFS=$AW/rootfs.tar \
-    ctl_start --scenario docker-path --remote-root "$AW" ||
-	bail "test controller did not start (DinD)"
-# shellcheck disable=SC2086
-dk run -d --name "$CTR" --network host --user 0:0 \
-    -v "$SOCK:/var/run/docker.sock" -v "$HW:$AW" \
-    ${ASAN_OPTIONS:+-e ASAN_OPTIONS="$ASAN_OPTIONS"} \
-    "$TAG" -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
-    -name "$NODE" -secret "$SECRET" -workDir "$AW" -labels "linux dind" \
-    -dockerHost unix:///var/run/docker.sock -loglevel debug \
-    -dindImage jnagent-dind:test -dindPrivileged false -dindCapAdd ALL \
-    -dindCapDrop SYS_RESOURCE -dindSecurityOpt seccomp=unconfined \
-    -dindSecurityOpt apparmor=unconfined -dindDeviceCgroupRule 'a *:* rwm' \
-    -dindMount /sys/fs/cgroup:/sys/fs/cgroup >/dev/null ||
-	bail "docker run of the agent failed (DinD)"
-check "DinD: the containerised agent comes online" \
-    wait_line "$T/ctl.out" '^ONLINE 1$' 60
-check "DinD: the mapped build's step ran" \
-    wait_line "$T/ctl.out" '^STEP path-mapped ok ' 180
-line=$(sed -n 's/^STEP path-mapped ok //p' "$T/ctl.out")
-echo "# $line"
-wrote=$(echo "$line" | sed -n 's/^agent=\([^ ]*\) .*/\1/p')
-seen=$(echo "$line" | sed -n 's/.* | container=\(.*\)$/\1/p')
-check "DinD: the inner daemon's container reads the file the agent wrote ($seen)" \
-    sh -c 'case $1 in agent-wrote-?*) test "$1" = "$2";; *) exit 1;; esac' \
-    _ "$wrote" "$seen"
+# dind_run WHAT [JNAGENT-ARG...]: the controller's docker-path scenario
+# and jnagent in its container (network host, work directory from $HW)
+# with DinD labels; then the three checks every DinD run makes (online,
+# the mapped step ran, the inner daemon's container read the agent's file).
+dind_run() {
+	_what=$1; shift
+	JNAGENT_PATH_LABELS="linux dind" JNAGENT_PATH_ROOTFS=$AW/rootfs.tar \
+	    ctl_start --scenario docker-path --remote-root "$AW" ||
+		bail "test controller did not start ($_what)"
+	# shellcheck disable=SC2086
+	dk run -d --name "$CTR" --network host --user 0:0 \
+	    -v "$SOCK:/var/run/docker.sock" -v "$HW:$AW" \
+	    ${ASAN_OPTIONS:+-e ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    "$TAG" -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
+	    -name "$NODE" -secret "$SECRET" -workDir "$AW" -labels "linux dind" \
+	    -dockerHost unix:///var/run/docker.sock -loglevel debug \
+	    -dindImage jnagent-dind:test -dindPrivileged false -dindCapAdd ALL \
+	    -dindCapDrop SYS_RESOURCE -dindSecurityOpt seccomp=unconfined \
+	    -dindSecurityOpt apparmor=unconfined -dindDeviceCgroupRule 'a *:* rwm' \
+	    -dindMount /sys/fs/cgroup:/sys/fs/cgroup "$@" >/dev/null ||
+		bail "docker run of the agent failed ($_what)"
+	check "$_what: the containerised agent comes online" \
+	    wait_line "$T/ctl.out" '^ONLINE 1$' 60
+	check "$_what: the mapped build's step ran" \
+	    wait_line "$T/ctl.out" '^STEP path-mapped ok ' 180
+	line=$(sed -n 's/^STEP path-mapped ok //p' "$T/ctl.out")
+	echo "# $line"
+	wrote=$(echo "$line" | sed -n 's/^agent=\([^ ]*\) .*/\1/p')
+	seen=$(echo "$line" | sed -n 's/.* | container=\(.*\)$/\1/p')
+	check "$_what: the inner daemon's container reads the file the agent wrote ($seen)" \
+	    sh -c 'case $1 in agent-wrote-?*) test "$1" = "$2";; *) exit 1;; esac' \
+	    _ "$wrote" "$seen"
+}
+dind_run DinD
 dk logs "$CTR" >"$T/agent-live.log" 2>&1
 cat "$HW"/remoting/logs/remoting.log.* >>"$T/agent-live.log" 2>/dev/null
 check "DinD: the inner daemon mounts the host path of the work directory at its path" \
@@ -249,33 +257,7 @@ dk volume rm jnagent-dind-"$NODE" >/dev/null 2>&1
 dk rm -f -v "$CTR" >/dev/null
 next_run dind-unix
 LONG=internal-directory-with-a-name-long-enough-to-push-the-socket-path-past-the-limit
-JNAGENT_PATH_LABELS="linux dind" JNAGENT_PATH_ROOTFS=$AW/rootfs.tar \
-    ctl_start --scenario docker-path --remote-root "$AW" ||
-	bail "test controller did not start (DinD over TLS)"
-# shellcheck disable=SC2086
-dk run -d --name "$CTR" --network host --user 0:0 \
-    -v "$SOCK:/var/run/docker.sock" -v "$HW:$AW" \
-    ${ASAN_OPTIONS:+-e ASAN_OPTIONS="$ASAN_OPTIONS"} \
-    "$TAG" -direct "127.0.0.1:$TCP_PORT" -instanceIdentity "$IDENTITY" \
-    -name "$NODE" -secret "$SECRET" -workDir "$AW" -internalDir "$LONG" \
-    -labels "linux dind" \
-    -dockerHost unix:///var/run/docker.sock -loglevel debug \
-    -dindImage jnagent-dind:test -dindPrivileged false -dindCapAdd ALL \
-    -dindCapDrop SYS_RESOURCE -dindSecurityOpt seccomp=unconfined \
-    -dindSecurityOpt apparmor=unconfined -dindDeviceCgroupRule 'a *:* rwm' \
-    -dindMount /sys/fs/cgroup:/sys/fs/cgroup >/dev/null ||
-	bail "docker run of the agent failed (DinD over TLS)"
-check "DinD over TLS: the containerised agent comes online" \
-    wait_line "$T/ctl.out" '^ONLINE 1$' 60
-check "DinD over TLS: the mapped build's step ran" \
-    wait_line "$T/ctl.out" '^STEP path-mapped ok ' 180
-line=$(sed -n 's/^STEP path-mapped ok //p' "$T/ctl.out")
-echo "# $line"
-wrote=$(echo "$line" | sed -n 's/^agent=\([^ ]*\) .*/\1/p')
-seen=$(echo "$line" | sed -n 's/.* | container=\(.*\)$/\1/p')
-check "DinD over TLS: the inner daemon's container reads the file the agent wrote ($seen)" \
-    sh -c 'case $1 in agent-wrote-?*) test "$1" = "$2";; *) exit 1;; esac' \
-    _ "$wrote" "$seen"
+dind_run "DinD over TLS" -internalDir "$LONG"
 dk logs "$CTR" >"$T/agent-live.log" 2>&1
 cat "$HW/$LONG"/logs/remoting.log.* >>"$T/agent-live.log" 2>/dev/null
 check "DinD over TLS: auto chose TLS, saying why" \
